@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Records and constants shared by the BPF programs (bpf/) and the loader
+ * (user/).  Everything here must compile both with vmlinux.h (BPF side) and
+ * with <linux/types.h> (user side), so only __u32/__u64 style types.
+ *
+ * Transport, in short (see docs/design.md for the measurements):
+ *  - high-rate families (sched, fault) aggregate in-kernel into per-interval
+ *    hash maps keyed by {id, epoch}; userspace flips `epoch` at the end of an
+ *    interval and drains the old half, so no entry outlives two intervals;
+ *  - lower-rate families (block, tcp) emit fixed-size records through a BPF
+ *    ring buffer without per-event wakeups; userspace drains it on a timer or
+ *    when the producer forces a wakeup at a fill watermark.
+ */
+#ifndef PERFTOP_H
+#define PERFTOP_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PT_COMM_LEN 16
+#define PT_MAX_PID_FILTER 64	/* -p accepts at most this many tgids */
+#define PT_DEF_TASK_ENTRIES 16384	/* per epoch half, resized at load */
+
+/* Ways an event can be lost in the kernel; index into each object's
+ * per-CPU `loss` array.  Userspace sums them and reports every one. */
+enum pt_loss_kind {
+	PT_LOSS_RINGBUF = 0,	/* bpf_ringbuf_reserve() failed: buffer full */
+	PT_LOSS_MAP_FULL = 1,	/* aggregation map had no free entry */
+	PT_LOSS_STORAGE = 2,	/* task/socket storage could not be created */
+	PT_LOSS_NR,
+};
+
+/* Log-linear histogram: 8 sub-buckets per power of two, exact below 16 ns.
+ * A bucket's width is at most 1/8 of its lower bound, so reporting its
+ * midpoint is within 6.25% of any value in it. */
+#define PT_HIST_SUB_BITS 3
+#define PT_HIST_LINEAR 16
+#define PT_HIST_MAX_LOG2 36	/* values >= 2^36 ns (~69 s) share the top bucket */
+#define PT_HIST_BUCKETS (PT_HIST_LINEAR + (PT_HIST_MAX_LOG2 - 4) * 8)
+
+/* Key of every per-interval aggregation map. */
+struct pt_key {
+	__u32 id;	/* thread id, CPU number, ... */
+	__u32 epoch;	/* which half of the double buffer */
+};
+
+/* ---- sched ---- */
+struct pt_sched_task_val {
+	__u32 tgid;
+	__u32 pad;
+	__u64 cgroup_id;
+	char comm[PT_COMM_LEN];
+	__u64 runq_wait_ns;
+	__u64 runq_count;
+	__u64 runq_max_ns;
+	__u64 oncpu_ns;
+	__u32 hist[PT_HIST_BUCKETS];
+};
+
+struct pt_sched_cpu_val {
+	__u64 runq_wait_ns;
+	__u64 runq_count;
+	__u64 runq_max_ns;
+	__u64 oncpu_ns;	/* non-idle time on this CPU */
+	__u32 hist[PT_HIST_BUCKETS];
+};
+
+/* ---- page faults ---- */
+struct pt_fault_task_val {
+	__u32 tgid;
+	__u32 pad;
+	__u64 cgroup_id;
+	char comm[PT_COMM_LEN];
+	__u64 minor;
+	__u64 major;
+};
+
+/* ---- block I/O: one record per completed request ---- */
+struct pt_block_event {
+	__u32 dev;		/* kernel dev_t: major << 20 | minor */
+	__u32 pid;		/* issuing thread */
+	__u32 tgid;
+	__u32 op;		/* 0 read, 1 write, 2 other (flush, discard) */
+	__u64 bytes;
+	__u64 cgroup_id;
+	__u64 queue_ns;		/* insert -> issue, 0 when not seen */
+	__u64 device_ns;	/* issue -> complete */
+	char comm[PT_COMM_LEN];
+};
+
+/* ---- TCP: one record per connection per flush, plus state events ---- */
+enum pt_tcp_event_kind {
+	PT_TCP_STATS = 0,	/* byte/segment deltas for a connection */
+	PT_TCP_CONNECT = 1,
+	PT_TCP_ACCEPT = 2,
+	PT_TCP_CLOSE = 3,
+	PT_TCP_RESET = 4,
+};
+
+struct pt_tcp_event {
+	__u64 sock;		/* kernel address, only as an identity key */
+	__u32 pid;
+	__u32 tgid;
+	__u64 cgroup_id;
+	__u16 kind;
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u16 sport;		/* host byte order */
+	__u16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u64 tx_bytes;
+	__u64 rx_bytes;
+	__u32 retransmits;
+	__u32 srtt_us;
+	__u32 segs_out;
+	__u32 pad;
+	char comm[PT_COMM_LEN];
+};
+
+#endif /* PERFTOP_H */

@@ -1,0 +1,37 @@
+#!/bin/bash
+# Install perftop's build and test dependencies from Debian's archive.
+#   scripts/install-deps.sh              install everything
+#   scripts/install-deps.sh --if-missing only when something is missing
+# Runs as root (no sudo here); prefix sudo yourself if you are not root.
+set -euo pipefail
+
+BUILD_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+	libcjson-dev libncurses-dev pkg-config"
+TEST_PKGS="libcmocka-dev python3 tmux iproute2 nftables util-linux procps
+	fio iperf3 e2fsprogs"
+BENCH_PKGS="linux-perf bpftrace"
+
+missing() {
+	local p
+	for p in $BUILD_PKGS $TEST_PKGS $BENCH_PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed" || echo "$p"
+	done
+}
+
+if [ "${1:-}" = "--if-missing" ] && [ -z "$(missing)" ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "perftop: installing dependencies needs root: run as root or prefix sudo" >&2
+	exit 1
+fi
+if ! command -v apt-get >/dev/null; then
+	echo "perftop: apt-get not found: install these packages yourself: $(missing | tr '\n' ' ')" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2046,SC2086
+apt-get install -y -qq --no-install-recommends $(missing) >/dev/null
+echo "perftop: dependencies installed"

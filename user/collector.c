@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "collector.h"
+#include "names.h"
+#include "sysinfo.h"
+#include "util.h"
+
+/* How long BPF programs that read the old epoch may still be writing its
+ * entries after the flip.  Tracepoint programs run for microseconds. */
+#define EPOCH_SETTLE_US 200
+/* Drain ring buffers at least this often, so a burst never fills them
+ * between interval ends (the producers also wake us at a watermark). */
+#define DRAIN_PERIOD_MS 100
+
+typedef struct pt_family *(*pt_family_ctor)(void);
+
+static const pt_family_ctor family_ctors[PT_NR_FAMILIES] = {
+	[PT_SCHED] = pt_sched_family,
+};
+
+struct pt_family *pt_family_lookup(enum pt_family_id id)
+{
+	return id < PT_NR_FAMILIES && family_ctors[id] ? family_ctors[id]() :
+							 NULL;
+}
+
+static int resolve_filter(struct pt_collector *c, const struct pt_opts *o)
+{
+	char err[512], path[64];
+	int i, ncpu;
+
+	for (i = 0; i < o->nr_pids; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%u", o->pids[i]);
+		if (stat(path, &st)) {
+			pt_err("no process with pid %u: check the id with ps -p %u",
+			       o->pids[i], o->pids[i]);
+			return -ESRCH;
+		}
+	}
+	c->filter.tgids = o->pids;
+	c->filter.nr_tgids = o->nr_pids;
+	if (o->cgroup &&
+	    pt_cgroup_resolve(o->cgroup, &c->filter.cgroup_id,
+			      &c->filter.cgroup_level, err, sizeof(err))) {
+		pt_err("%s", err);
+		return -ENOENT;
+	}
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0) {
+		pt_err("cannot read the number of possible CPUs: is /sys mounted?");
+		return -EINVAL;
+	}
+	c->filter.nr_cpus = (unsigned int)ncpu;
+	return 0;
+}
+
+static void fill_header(struct pt_collector *c, const struct pt_opts *o)
+{
+	struct pt_header *h = &c->header;
+	int i;
+
+	memset(h, 0, sizeof(*h));
+	pt_read_machine(h);
+	h->start_time_ns = pt_now_real_ns();
+	h->interval_ns = o->interval_ns;
+	for (i = 0; i < o->nr_pids; i++)
+		h->filter_pids[h->nr_filter_pids++] = o->pids[i];
+	if (o->cgroup)
+		pt_strlcpy(h->filter_cgroup, o->cgroup, sizeof(h->filter_cgroup));
+}
+
+static void start_family(struct pt_collector *c, enum pt_family_id id,
+			 bool quiet)
+{
+	struct pt_probe_status *ps = &c->header.probes[id];
+	struct pt_family *f;
+
+	ps->requested = true;
+	f = pt_family_lookup(id);
+	if (!f) {
+		snprintf(ps->error, sizeof(ps->error),
+			 "not built into this perftop");
+		return;
+	}
+	f->attach = PT_ATTACH_NONE;
+	f->error[0] = '\0';
+	if (f->start(f, &c->filter, &c->rb)) {
+		pt_strlcpy(ps->error, f->error, sizeof(ps->error));
+		if (!quiet)
+			pt_warn("probe family %s is off: %s", pt_family_name(id),
+				f->error);
+		return;
+	}
+	ps->ok = true;
+	pt_strlcpy(ps->attach, pt_attach_name(f->attach), sizeof(ps->attach));
+	c->fams[id] = f;
+	c->running |= 1u << id;
+}
+
+int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
+		       bool quiet)
+{
+	int id, err;
+
+	memset(c, 0, sizeof(*c));
+	c->requested = o->probes;
+	c->interval_ns = o->interval_ns;
+	if (!pt_have_bpf_privileges()) {
+		pt_err("cannot load BPF programs: insufficient privileges: %s",
+		       PT_PRIV_HINT);
+		return -EPERM;
+	}
+	pt_libbpf_setup(o->verbose);
+	if (!pt_have_vmlinux_btf()) {
+		pt_err("kernel has no BTF at /sys/kernel/btf/vmlinux: perftop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.11 or newer)");
+		return -ENOTSUP;
+	}
+	err = resolve_filter(c, o);
+	if (err)
+		return err;
+	fill_header(c, o);
+	for (id = 0; id < PT_NR_FAMILIES; id++)
+		if (o->probes & (1u << id))
+			start_family(c, (enum pt_family_id)id, quiet);
+	if (!c->running) {
+		for (id = 0; id < PT_NR_FAMILIES; id++)
+			if (c->header.probes[id].requested)
+				break;
+		pt_err("no probe family could start (%s: %s): run perftop doctor for details",
+		       pt_family_name((enum pt_family_id)id),
+		       c->header.probes[id].error);
+		pt_collector_stop(c);
+		return -ENODEV;
+	}
+	c->interval_start = pt_now_mono_ns();
+	c->deadline = c->interval_start + c->interval_ns;
+	return 0;
+}
+
+int pt_collector_fd(const struct pt_collector *c)
+{
+	return c->rb ? ring_buffer__epoll_fd(c->rb) : -1;
+}
+
+void pt_collector_drain(struct pt_collector *c)
+{
+	if (c->rb)
+		ring_buffer__consume(c->rb);
+}
+
+int pt_collector_wait(struct pt_collector *c, volatile sig_atomic_t *stop)
+{
+	uint64_t now;
+
+	while (!*stop && (now = pt_now_mono_ns()) < c->deadline) {
+		uint64_t left_ms = (c->deadline - now + 999999) / 1000000;
+		int wait_ms = left_ms < DRAIN_PERIOD_MS ? (int)left_ms :
+							 DRAIN_PERIOD_MS;
+
+		if (c->rb) {
+			int n = ring_buffer__poll(c->rb, wait_ms);
+
+			if (n < 0 && n != -EINTR)
+				return n;
+		} else {
+			struct timespec ts = {
+				.tv_sec = wait_ms / 1000,
+				.tv_nsec = (long)(wait_ms % 1000) * 1000000,
+			};
+
+			nanosleep(&ts, NULL);	/* EINTR: re-check *stop */
+		}
+	}
+	return 0;
+}
+
+static void collect_loss(struct pt_collector *c, struct pt_loss *out)
+{
+	struct pt_loss now = { 0 };
+	int id;
+
+	for (id = 0; id < PT_NR_FAMILIES; id++)
+		if (c->fams[id])
+			c->fams[id]->read_loss(c->fams[id], &now);
+	out->ringbuf_drops = now.ringbuf_drops - c->loss_prev.ringbuf_drops;
+	out->map_full = now.map_full - c->loss_prev.map_full;
+	out->storage_fail = now.storage_fail - c->loss_prev.storage_fail;
+	out->attach_failed = (uint64_t)__builtin_popcount(c->requested &
+							  ~c->running);
+	c->loss_prev = now;
+	pt_loss_add(&c->loss_total, out);
+}
+
+int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s)
+{
+	uint64_t now;
+	uint32_t new_epoch = c->epoch ^ 1;
+	int id, err = 0;
+
+	pt_snapshot_reset(s);
+	for (id = 0; id < PT_NR_FAMILIES; id++)
+		if (c->fams[id])
+			c->fams[id]->set_epoch(c->fams[id], new_epoch);
+	now = pt_now_mono_ns();
+	c->epoch = new_epoch;
+	usleep(EPOCH_SETTLE_US);
+	pt_collector_drain(c);
+	pt_names_tick();
+	for (id = 0; id < PT_NR_FAMILIES; id++) {
+		if (!c->fams[id])
+			continue;
+		err = c->fams[id]->collect(c->fams[id], s, new_epoch);
+		if (err) {
+			pt_err("reading %s aggregates failed: %s",
+			       pt_family_name((enum pt_family_id)id),
+			       strerror(-err));
+			return err;
+		}
+	}
+	s->families = c->running;
+	s->seq = ++c->seq;
+	s->ts_ns = now;
+	s->time_ns = pt_now_real_ns();
+	s->interval_ns = now - c->interval_start;
+	collect_loss(c, &s->loss);
+	pt_read_pressure(&s->pressure);
+	pt_snapshot_sort(s);
+	c->interval_start = now;
+	/* Keep the cadence: the next deadline follows the last one, unless
+	 * we fell more than an interval behind (suspend, stop signal). */
+	c->deadline += c->interval_ns;
+	if (c->deadline <= now)
+		c->deadline = now + c->interval_ns;
+	return 0;
+}
+
+void pt_collector_set_interval(struct pt_collector *c, uint64_t ns)
+{
+	c->deadline = c->deadline - c->interval_ns + ns;
+	c->interval_ns = ns;
+}
+
+void pt_collector_stop(struct pt_collector *c)
+{
+	int id;
+
+	if (c->rb) {
+		ring_buffer__free(c->rb);
+		c->rb = NULL;
+	}
+	for (id = 0; id < PT_NR_FAMILIES; id++)
+		if (c->fams[id]) {
+			c->fams[id]->stop(c->fams[id]);
+			c->fams[id] = NULL;
+		}
+	c->running = 0;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Live collection: starts the requested probe families, waits out each
+ * interval while draining ring buffers, and turns the kernel's aggregates
+ * into one pt_snapshot per interval.  Everything past this point (TUI,
+ * record, scan) reads snapshots only.
+ */
+#ifndef PT_COLLECTOR_H
+#define PT_COLLECTOR_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "family.h"
+#include "model.h"
+#include "opts.h"
+
+struct pt_collector {
+	struct pt_family *fams[PT_NR_FAMILIES];	/* requested ones */
+	unsigned int requested, running;	/* family masks */
+	struct ring_buffer *rb;
+	struct pt_filter filter;
+	struct pt_header header;
+	uint32_t epoch;
+	uint64_t seq;
+	uint64_t interval_ns;
+	uint64_t interval_start;	/* CLOCK_MONOTONIC */
+	uint64_t deadline;		/* end of the current interval */
+	struct pt_loss loss_prev;	/* cumulative at the last snapshot */
+	struct pt_loss loss_total;
+};
+
+/*
+ * Check privileges, resolve filters, start every family in o->probes.
+ * Families that fail are reported in the header (and on stderr, unless
+ * quiet), the others keep running.  Returns 0 when at least one family
+ * runs; otherwise -errno after printing one error line.
+ */
+int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
+		       bool quiet);
+
+/* Block until the current interval's deadline or *stop; drains the ring
+ * buffers meanwhile.  Returns early (0) when *stop becomes non-zero. */
+int pt_collector_wait(struct pt_collector *c, volatile sig_atomic_t *stop);
+
+/* Ring-buffer fd to include in a caller's poll set (-1 if none), and a
+ * non-blocking drain for callers running their own loop (the TUI). */
+int pt_collector_fd(const struct pt_collector *c);
+void pt_collector_drain(struct pt_collector *c);
+
+/* End the current interval now and fill s (reset first) with it. */
+int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s);
+
+/* Change the interval; takes effect from the next interval. */
+void pt_collector_set_interval(struct pt_collector *c, uint64_t ns);
+
+void pt_collector_stop(struct pt_collector *c);
+
+/* The family object for id, or NULL when it is not built in. */
+struct pt_family *pt_family_lookup(enum pt_family_id id);
+
+#endif /* PT_COLLECTOR_H */

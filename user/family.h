@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A probe family as the collector sees it.  Each family (sched.c, fault.c,
+ * block.c, tcp.c) owns its BPF skeleton and fills its part of a snapshot;
+ * nothing outside user/<family>.c and loader.c touches libbpf.
+ */
+#ifndef PT_FAMILY_H
+#define PT_FAMILY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct ring_buffer;
+struct bpf_object;
+struct bpf_map;
+
+/* Attach points, in the loader's order of preference. */
+enum pt_attach {
+	PT_ATTACH_NONE = 0,
+	PT_ATTACH_TP_BTF,
+	PT_ATTACH_RAW_TP,
+	PT_ATTACH_TRACEPOINT,
+	PT_ATTACH_PERF_EVENT,
+	PT_ATTACH_FENTRY,
+	PT_ATTACH_KPROBE,
+};
+
+const char *pt_attach_name(enum pt_attach a);	/* SPEC.md spelling */
+
+/* What the loader passes every family before load. */
+struct pt_filter {
+	const uint32_t *tgids;
+	int nr_tgids;
+	uint64_t cgroup_id;	/* 0: no cgroup filter */
+	uint32_t cgroup_level;
+	unsigned int nr_cpus;	/* possible CPUs */
+};
+
+struct pt_family {
+	enum pt_family_id id;
+	/*
+	 * Open, configure, load and attach, trying attach points in order.
+	 * On success sets ->attach; on failure returns -errno and leaves a
+	 * one-line reason in ->error.  `rb` collects the family's ring
+	 * buffers (may be NULL when the family has none).
+	 */
+	int (*start)(struct pt_family *f, const struct pt_filter *flt,
+		     struct ring_buffer **rb);
+	/* The interval is over: epoch was just flipped to `new_epoch`.
+	 * Move the old half and any ring-buffer records into s. */
+	int (*collect)(struct pt_family *f, struct pt_snapshot *s,
+		       uint32_t new_epoch);
+	/* Flip the epoch the programs write (before the settle delay). */
+	void (*set_epoch)(struct pt_family *f, uint32_t epoch);
+	/* Cumulative kernel-side loss counters since start. */
+	void (*read_loss)(struct pt_family *f, struct pt_loss *l);
+	void (*stop)(struct pt_family *f);
+
+	enum pt_attach attach;
+	char error[256];
+	void *priv;
+};
+
+/* Constructors, one per family file. */
+struct pt_family *pt_sched_family(void);
+struct pt_family *pt_fault_family(void);
+struct pt_family *pt_block_family(void);
+struct pt_family *pt_tcp_family(void);
+
+/* ---- helpers for family implementations (loader.c) ---- */
+
+/* Route libbpf's messages: quiet by default, all with --verbose, and keep
+ * the last warning so failures can be explained in one line. */
+void pt_libbpf_setup(bool verbose);
+const char *pt_libbpf_last_error(void);
+
+/* Does this kernel's BTF describe tracepoint `tp` (btf_trace_<tp>)? */
+bool pt_btf_has_tracepoint(const char *tp);
+bool pt_have_vmlinux_btf(void);
+
+/* Keep the programs built for `mode` (section prefix tp_btf/ or raw_tp/),
+ * disable their twins.  Programs of other section kinds stay as they are. */
+void pt_select_attach(struct bpf_object *obj, enum pt_attach mode);
+
+/* Attach every program that is set to load; -errno on the first failure
+ * with ->error filled.  Links are owned by the skeleton or returned. */
+int pt_attach_loaded(struct bpf_object *obj, struct pt_family *f);
+
+/* Fill the filter_tgids map after load. */
+int pt_fill_tgid_filter(struct bpf_map *map, const struct pt_filter *flt);
+
+/* Sum a per-CPU loss array (enum pt_loss_kind) into l. */
+void pt_read_loss_map(struct bpf_map *map, unsigned int nr_cpus,
+		      struct pt_loss *l);
+
+/*
+ * Drain the half of an aggregation map keyed by struct pt_key whose epoch
+ * is `epoch`: call fn for every entry, then delete it.  Returns the number
+ * of entries or -errno.
+ */
+typedef void (*pt_drain_fn)(uint32_t id, const void *val, void *ctx);
+int pt_drain_agg_map(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
+		     void *ctx);
+
+/* Common failure text for a family that could not load. */
+void pt_family_fail(struct pt_family *f, const char *what, int err);
+
+#endif /* PT_FAMILY_H */

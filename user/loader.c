@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libbpf plumbing shared by the families: attach-point selection by probing
+ * the kernel's BTF, filters, loss counters and draining of the per-interval
+ * aggregation maps.  The only user-side home of kernel-version differences.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "family.h"
+#include "perftop.h"
+#include "util.h"
+
+static const char *const attach_names[] = {
+	[PT_ATTACH_NONE] = NULL,
+	[PT_ATTACH_TP_BTF] = "tp_btf",
+	[PT_ATTACH_RAW_TP] = "raw_tp",
+	[PT_ATTACH_TRACEPOINT] = "tracepoint",
+	[PT_ATTACH_PERF_EVENT] = "perf_event",
+	[PT_ATTACH_FENTRY] = "fentry",
+	[PT_ATTACH_KPROBE] = "kprobe",
+};
+
+const char *pt_attach_name(enum pt_attach a)
+{
+	return attach_names[a];
+}
+
+/* ---- libbpf messages ---- */
+
+static bool libbpf_verbose;
+static char last_error[200];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	char line[512];
+	size_t len;
+
+	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	while (len && line[len - 1] == '\n')
+		line[--len] = '\0';
+	if (level == LIBBPF_WARN && len)
+		pt_strlcpy(last_error, line, sizeof(last_error));
+	if (libbpf_verbose)
+		fprintf(stderr, "libbpf: %s\n", line);
+	return 0;
+}
+
+void pt_libbpf_setup(bool verbose)
+{
+	libbpf_verbose = verbose;
+	libbpf_set_print(libbpf_print);
+}
+
+const char *pt_libbpf_last_error(void)
+{
+	return last_error;
+}
+
+void pt_family_fail(struct pt_family *f, const char *what, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		snprintf(f->error, sizeof(f->error),
+			 "%s: permission denied: %s", what, PT_PRIV_HINT);
+	else if (last_error[0])
+		snprintf(f->error, sizeof(f->error), "%s: %s (%.200s)", what,
+			 strerror(-err), last_error);
+	else
+		snprintf(f->error, sizeof(f->error), "%s: %s", what,
+			 strerror(-err));
+	last_error[0] = '\0';
+}
+
+/* ---- kernel BTF ---- */
+
+static struct btf *vmlinux_btf;
+static bool vmlinux_btf_probed;
+
+static struct btf *kernel_btf(void)
+{
+	if (!vmlinux_btf_probed) {
+		vmlinux_btf_probed = true;
+		vmlinux_btf = btf__load_vmlinux_btf();
+		if (libbpf_get_error(vmlinux_btf))
+			vmlinux_btf = NULL;
+	}
+	return vmlinux_btf;
+}
+
+bool pt_have_vmlinux_btf(void)
+{
+	return kernel_btf() != NULL;
+}
+
+bool pt_btf_has_tracepoint(const char *tp)
+{
+	struct btf *btf = kernel_btf();
+	char name[128];
+
+	if (!btf)
+		return false;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+}
+
+/* ---- programs ---- */
+
+void pt_select_attach(struct bpf_object *obj, enum pt_attach mode)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+		bool btf = !strncmp(sec, "tp_btf/", 7);
+		bool raw = !strncmp(sec, "raw_tp/", 7);
+
+		if (btf)
+			bpf_program__set_autoload(prog, mode == PT_ATTACH_TP_BTF);
+		else if (raw)
+			bpf_program__set_autoload(prog, mode == PT_ATTACH_RAW_TP);
+	}
+}
+
+int pt_fill_tgid_filter(struct bpf_map *map, const struct pt_filter *flt)
+{
+	__u8 one = 1;
+	int i;
+
+	for (i = 0; i < flt->nr_tgids; i++)
+		if (bpf_map__update_elem(map, &flt->tgids[i], sizeof(__u32),
+					 &one, sizeof(one), BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+void pt_read_loss_map(struct bpf_map *map, unsigned int nr_cpus,
+		      struct pt_loss *l)
+{
+	__u64 vals[nr_cpus];
+	__u64 sum[PT_LOSS_NR] = { 0 };
+	__u32 k;
+	unsigned int c;
+
+	for (k = 0; k < PT_LOSS_NR; k++) {
+		if (bpf_map__lookup_elem(map, &k, sizeof(k), vals,
+					 sizeof(vals), 0))
+			continue;
+		for (c = 0; c < nr_cpus; c++)
+			sum[k] += vals[c];
+	}
+	l->ringbuf_drops += sum[PT_LOSS_RINGBUF];
+	l->map_full += sum[PT_LOSS_MAP_FULL];
+	l->storage_fail += sum[PT_LOSS_STORAGE];
+}
+
+/* ---- per-interval aggregation maps ---- */
+
+/* Scratch buffers reused across intervals: no allocation per interval once
+ * the map's size has been seen. */
+struct drain_buf {
+	void *keys, *vals, *old_keys;
+	size_t cap, vsz;
+};
+
+static int drain_buf_fit(struct drain_buf *b, size_t n, size_t vsz)
+{
+	void *k, *v, *o;
+
+	if (vsz != b->vsz)
+		b->cap = 0;	/* another map took this slot */
+	if (n <= b->cap)
+		return 0;
+	k = realloc(b->keys, n * sizeof(struct pt_key));
+	if (k)
+		b->keys = k;
+	v = realloc(b->vals, n * vsz);
+	if (v)
+		b->vals = v;
+	o = realloc(b->old_keys, n * sizeof(struct pt_key));
+	if (o)
+		b->old_keys = o;
+	if (!k || !v || !o)
+		return -ENOMEM;
+	b->cap = n;
+	b->vsz = vsz;
+	return 0;
+}
+
+/* Fast path: a few batch syscalls per interval (kernel 5.6+). */
+static int drain_batched(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
+			 void *ctx, struct drain_buf *b)
+{
+	size_t vsz = bpf_map__value_size(map), n_old = 0;
+	__u32 max = bpf_map__max_entries(map), total = 0, i;
+	int fd = bpf_map__fd(map), err;
+	__u64 token = 0;
+	bool first = true, done = false;
+
+	if (drain_buf_fit(b, max, vsz))
+		return -ENOMEM;
+	while (!done && total < max) {
+		__u32 count = max - total;
+		struct pt_key *keys = (struct pt_key *)b->keys + total;
+		char *vals = (char *)b->vals + (size_t)total * vsz;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
+					   keys, vals, &count, NULL);
+		first = false;
+		if (err && errno != ENOENT)
+			return -errno;
+		done = err != 0;
+		total += count;
+	}
+	for (i = 0; i < total; i++) {
+		struct pt_key *k = (struct pt_key *)b->keys + i;
+
+		if (k->epoch != epoch)
+			continue;
+		fn(k->id, (char *)b->vals + (size_t)i * vsz, ctx);
+		((struct pt_key *)b->old_keys)[n_old++] = *k;
+	}
+	if (n_old) {
+		__u32 count = (__u32)n_old;
+
+		if (bpf_map_delete_batch(fd, b->old_keys, &count, NULL))
+			return -errno;
+	}
+	return (int)n_old;
+}
+
+/* Slow path for kernels without batch operations on hash maps. */
+static int drain_by_key(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
+			void *ctx, struct drain_buf *b)
+{
+	size_t vsz = bpf_map__value_size(map), n = 0, i;
+	struct pt_key key, next, *prev = NULL;
+	__u32 max = bpf_map__max_entries(map);
+	int fd = bpf_map__fd(map);
+
+	if (drain_buf_fit(b, max, vsz))
+		return -ENOMEM;
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (next.epoch == epoch)
+			((struct pt_key *)b->old_keys)[n++] = next;
+	}
+	for (i = 0; i < n; i++) {
+		struct pt_key *k = (struct pt_key *)b->old_keys + i;
+
+		if (!bpf_map_lookup_elem(fd, k, b->vals))
+			fn(k->id, b->vals, ctx);
+		bpf_map_delete_elem(fd, k);
+	}
+	return (int)n;
+}
+
+int pt_drain_agg_map(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
+		     void *ctx)
+{
+	/* One scratch per map: maps differ in value size. */
+	static struct { struct bpf_map *map; struct drain_buf buf; } bufs[8];
+	static bool no_batch;
+	struct drain_buf *b = NULL;
+	size_t i;
+	int n;
+
+	for (i = 0; i < PT_ARRAY_SIZE(bufs) && !b; i++)
+		if (bufs[i].map == map || !bufs[i].map) {
+			bufs[i].map = map;
+			b = &bufs[i].buf;
+		}
+	if (!b)
+		return -ENOSPC;
+	if (!no_batch) {
+		n = drain_batched(map, epoch, fn, ctx, b);
+		if (n != -EINVAL && n != -ENOTSUP && n != -EOPNOTSUPP)
+			return n;
+		no_batch = true;
+	}
+	return drain_by_key(map, epoch, fn, ctx, b);
+}

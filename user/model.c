@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The snapshot model: allocation, sorting, histogram percentiles. Pure. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+
+#include "model.h"
+#include "pt_hist.h"
+
+static const char *const family_names[PT_NR_FAMILIES] = {
+	[PT_SCHED] = "sched",
+	[PT_FAULT] = "fault",
+	[PT_BLOCK] = "block",
+	[PT_TCP] = "tcp",
+};
+
+const char *pt_family_name(enum pt_family_id id)
+{
+	return id < PT_NR_FAMILIES ? family_names[id] : "?";
+}
+
+int pt_parse_families(const char *list, unsigned int *mask, const char **bad,
+		      size_t *bad_len)
+{
+	const char *p = list;
+
+	*mask = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int i, found = -1;
+
+		for (i = 0; i < PT_NR_FAMILIES; i++)
+			if (len == strlen(family_names[i]) &&
+			    !strncmp(p, family_names[i], len))
+				found = i;
+		if (found < 0) {
+			*bad = p;
+			*bad_len = len;
+			return -EINVAL;
+		}
+		*mask |= 1u << found;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!*mask) {
+		*bad = list;
+		*bad_len = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void *pt_array_grow(void **v, size_t *n, size_t *cap, size_t elsz)
+{
+	char *base;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		void *nv = realloc(*v, ncap * elsz);
+
+		if (!nv)
+			return NULL;
+		*v = nv;
+		*cap = ncap;
+	}
+	base = *v;
+	memset(base + *n * elsz, 0, elsz);
+	return base + (*n)++ * elsz;
+}
+
+void pt_snapshot_init(struct pt_snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->pressure.cpu = s->pressure.memory = s->pressure.io = -1;
+}
+
+/* Every array member of struct pt_snapshot, by name. */
+#define PT_FOR_EACH_ARRAY(X) \
+	X(sched_tasks) X(sched_cpus) X(fault_tasks) X(block_devs) \
+	X(block_tasks) X(tcp_conns) X(findings)
+
+void pt_snapshot_reset(struct pt_snapshot *s)
+{
+#define RESET(a) s->a.n = 0;
+	PT_FOR_EACH_ARRAY(RESET)
+#undef RESET
+	s->seq = s->time_ns = s->ts_ns = s->interval_ns = 0;
+	s->families = 0;
+	memset(&s->sched_sys, 0, sizeof(s->sched_sys));
+	s->fault_minor = s->fault_major = 0;
+	memset(&s->loss, 0, sizeof(s->loss));
+	s->pressure.cpu = s->pressure.memory = s->pressure.io = -1;
+}
+
+void pt_snapshot_free(struct pt_snapshot *s)
+{
+#define FREE(a) free(s->a.v);
+	PT_FOR_EACH_ARRAY(FREE)
+#undef FREE
+	pt_snapshot_init(s);
+}
+
+static int copy_array(void **dst, size_t *dn, size_t *dcap, const void *src,
+		      size_t n, size_t elsz)
+{
+	*dst = NULL;
+	*dn = *dcap = 0;
+	if (!n)
+		return 0;
+	*dst = malloc(n * elsz);
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * elsz);
+	*dn = *dcap = n;
+	return 0;
+}
+
+int pt_snapshot_copy(struct pt_snapshot *dst, const struct pt_snapshot *src)
+{
+	int err = 0;
+
+	*dst = *src;
+#define COPY(a) \
+	err = err ? err : copy_array((void **)&dst->a.v, &dst->a.n, \
+				     &dst->a.cap, src->a.v, src->a.n, \
+				     sizeof(*src->a.v));
+	PT_FOR_EACH_ARRAY(COPY)
+#undef COPY
+	if (err) {
+		/* Arrays not yet copied still alias src: clear them first. */
+		struct pt_snapshot tmp = *dst;
+
+		pt_snapshot_init(dst);
+#define FREE_OWNED(a) if (tmp.a.v != src->a.v) free(tmp.a.v);
+		PT_FOR_EACH_ARRAY(FREE_OWNED)
+#undef FREE_OWNED
+	}
+	return err;
+}
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int cmp_sched_task(const void *a, const void *b)
+{
+	const struct pt_sched_task *x = a, *y = b;
+	int c = cmp_u64_desc(x->runq_wait_ns, y->runq_wait_ns);
+
+	return c ? c : cmp_u64_desc(x->oncpu_ns, y->oncpu_ns);
+}
+
+static int cmp_sched_cpu(const void *a, const void *b)
+{
+	const struct pt_sched_cpu *x = a, *y = b;
+
+	return (x->cpu > y->cpu) - (x->cpu < y->cpu);
+}
+
+static int cmp_fault_task(const void *a, const void *b)
+{
+	const struct pt_fault_task *x = a, *y = b;
+	int c = cmp_u64_desc(x->major, y->major);
+
+	return c ? c : cmp_u64_desc(x->minor, y->minor);
+}
+
+static int cmp_block_dev(const void *a, const void *b)
+{
+	const struct pt_block_dev *x = a, *y = b;
+
+	return cmp_u64_desc(x->read_bytes + x->write_bytes,
+			    y->read_bytes + y->write_bytes);
+}
+
+static int cmp_block_task(const void *a, const void *b)
+{
+	const struct pt_block_task *x = a, *y = b;
+
+	return cmp_u64_desc(x->read_bytes + x->write_bytes,
+			    y->read_bytes + y->write_bytes);
+}
+
+static int cmp_tcp_conn(const void *a, const void *b)
+{
+	const struct pt_tcp_conn *x = a, *y = b;
+
+	return cmp_u64_desc(x->tx_bytes + x->rx_bytes,
+			    y->tx_bytes + y->rx_bytes);
+}
+
+void pt_snapshot_sort(struct pt_snapshot *s)
+{
+#define SORT(a, cmp) \
+	if ((a).n > 1) qsort((a).v, (a).n, sizeof(*(a).v), cmp);
+	SORT(s->sched_tasks, cmp_sched_task)
+	SORT(s->sched_cpus, cmp_sched_cpu)
+	SORT(s->fault_tasks, cmp_fault_task)
+	SORT(s->block_devs, cmp_block_dev)
+	SORT(s->block_tasks, cmp_block_task)
+	SORT(s->tcp_conns, cmp_tcp_conn)
+#undef SORT
+}
+
+void pt_loss_add(struct pt_loss *sum, const struct pt_loss *add)
+{
+	sum->ringbuf_drops += add->ringbuf_drops;
+	sum->map_full += add->map_full;
+	sum->storage_fail += add->storage_fail;
+	/* Not additive: the same families stay down in every interval. */
+	if (add->attach_failed > sum->attach_failed)
+		sum->attach_failed = add->attach_failed;
+}
+
+uint64_t pt_loss_total(const struct pt_loss *l)
+{
+	return l->ringbuf_drops + l->map_full + l->storage_fail +
+	       l->attach_failed;
+}
+
+uint64_t pt_hist_percentile(const uint32_t *hist, uint64_t count, double q,
+			    uint64_t max_ns)
+{
+	uint64_t rank, seen = 0, lo, hi, mid;
+	uint32_t b;
+
+	if (!count)
+		return 0;
+	/* Nearest-rank: the smallest value with at least q*count at or below. */
+	rank = (uint64_t)(q * (double)count + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	for (b = 0; b < PT_HIST_BUCKETS; b++) {
+		seen += hist[b];
+		if (seen >= rank)
+			break;
+	}
+	if (b >= PT_HIST_BUCKETS)
+		return max_ns;
+	lo = pt_hist_lower(b);
+	hi = b + 1 < PT_HIST_BUCKETS ? pt_hist_lower(b + 1) : max_ns + 1;
+	mid = b < PT_HIST_LINEAR ? lo : lo + (hi - lo) / 2;
+	return max_ns && mid > max_ns ? max_ns : mid;
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Trace output.  Each line is handed to the kernel as soon as it is complete
+ * (gzip: as a complete deflate block), so `tail -f`, `zcat` and a SIGKILL
+ * all see whole lines up to the last one written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <cjson/cJSON.h>
+
+#include "trace.h"
+#include "util.h"
+
+struct pt_trace_writer {
+	int fd;
+	gzFile gz;		/* NULL for plain output */
+	char name[256];		/* for error messages */
+	bool is_stdout;
+};
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static int open_output(const char *path, bool force)
+{
+	struct stat st;
+	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+
+	if (!lstat(path, &st)) {
+		if (S_ISLNK(st.st_mode)) {
+			pt_err("output path %s is a symbolic link: refusing to follow it; remove it or choose another path",
+			       path);
+			return -ELOOP;
+		}
+		if (!force) {
+			pt_err("output file %s already exists: choose another name, or add --force to overwrite it",
+			       path);
+			return -EEXIST;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			pt_err("output path %s is not a regular file: choose a file path", path);
+			return -EINVAL;
+		}
+		flags |= O_TRUNC;
+	} else {
+		flags |= O_EXCL;	/* lose no race with a planted link */
+	}
+	fd = open(path, flags, 0600);
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == ELOOP)
+			pt_err("output path %s is a symbolic link: refusing to follow it; remove it or choose another path",
+			       path);
+		else if (err == EEXIST)
+			pt_err("output file %s appeared while opening it: choose another name, or add --force",
+			       path);
+		else
+			pt_err("cannot create %s: %s: choose a writable path with -o",
+			       path, strerror(err));
+		return -err;
+	}
+	return fd;
+}
+
+struct pt_trace_writer *pt_trace_create(const char *path, bool force)
+{
+	struct pt_trace_writer *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		pt_err("out of memory opening the trace");
+		return NULL;
+	}
+	if (!path || !strcmp(path, "-")) {
+		w->fd = STDOUT_FILENO;
+		w->is_stdout = true;
+		pt_strlcpy(w->name, "standard output", sizeof(w->name));
+		return w;
+	}
+	pt_strlcpy(w->name, path, sizeof(w->name));
+	w->fd = open_output(path, force);
+	if (w->fd < 0) {
+		free(w);
+		return NULL;
+	}
+	if (ends_with(path, ".gz")) {
+		int gfd = dup(w->fd);
+
+		w->gz = gfd >= 0 ? gzdopen(gfd, "wb6") : NULL;
+		if (!w->gz) {
+			pt_err("cannot start gzip output on %s: out of memory", path);
+			if (gfd >= 0)
+				close(gfd);
+			close(w->fd);
+			free(w);
+			return NULL;
+		}
+	}
+	return w;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int gz_failed(struct pt_trace_writer *w)
+{
+	int zerr;
+	const char *msg = gzerror(w->gz, &zerr);
+
+	if (zerr == Z_ERRNO)
+		return errno ? -errno : -EIO;
+	pt_err("writing %s failed: %s", w->name, msg);
+	return -EIO;
+}
+
+int pt_trace_write(struct pt_trace_writer *w, const cJSON *obj)
+{
+	char *line = cJSON_PrintUnformatted(obj);
+	size_t len;
+	int err = 0;
+
+	if (!line) {
+		pt_err("out of memory formatting a trace line");
+		return -ENOMEM;
+	}
+	len = strlen(line);
+	line[len] = '\n';	/* replaces the NUL; length is tracked */
+	if (w->gz) {
+		if (gzwrite(w->gz, line, (unsigned int)len + 1) != (int)len + 1 ||
+		    gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK)
+			err = gz_failed(w);
+	} else {
+		err = write_all(w->fd, line, len + 1);
+	}
+	line[len] = '\0';
+	cJSON_free(line);
+	if (err && err != -EIO)
+		pt_err("writing %s failed: %s: free space or choose another path; the trace is complete up to the last full line",
+		       w->name, strerror(-err));
+	return err;
+}
+
+int pt_trace_close(struct pt_trace_writer *w)
+{
+	int err = 0;
+
+	if (!w)
+		return 0;
+	if (w->gz && gzclose(w->gz) != Z_OK) {
+		pt_err("finishing gzip stream of %s failed: free space and check the file",
+		       w->name);
+		err = -EIO;
+	}
+	if (!w->is_stdout) {
+		if (!err && fsync(w->fd) && errno != EINVAL) {
+			pt_err("flushing %s failed: %s", w->name, strerror(errno));
+			err = -errno;
+		}
+		close(w->fd);
+	}
+	free(w);
+	return err;
+}
