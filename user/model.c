@@ -233,6 +233,8 @@ uint64_t pt_hist_percentile(const uint32_t *hist, uint64_t count, double q,
 	rank = (uint64_t)(q * (double)count + 0.999999);
 	if (rank < 1)
 		rank = 1;
+	if (rank >= count && max_ns)
+		return max_ns;	/* the largest sample is known exactly */
 	for (b = 0; b < PT_HIST_BUCKETS; b++) {
 		seen += hist[b];
 		if (seen >= rank)
