@@ -1,0 +1,118 @@
+#!/bin/bash
+# Minor and major faults per process must match the kernel's own counters
+# in /proc/PID/stat (minflt field 10, majflt field 12) over the same window:
+# within 2% for minor, 5% for major.  Three workloads run at once:
+#   anon      touches fresh anonymous memory: minor faults
+#   file      reads a dropped-from-cache file through mmap: major faults
+#   populate  mmap(MAP_POPULATE): minor faults the kernel takes on the
+#             process's behalf (get_user_pages), invisible to fault events
+# A second run with -p checks that the filter keeps only that process and
+# that the system totals are the sum over the tasks shown.
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd python3 gcc
+
+src=$(dirname "$0")/../workloads/faulter.c
+gcc -O2 -Wall -o "$TMP/faulter" "$src" || fail "cannot build $src"
+
+# The major-fault file must live on a real disk: tmpfs pages never leave
+# memory, so dropping them from the cache does not make faults major.
+datadir=$TMP
+[ "$(stat -f -c %T "$datadir")" = tmpfs ] && datadir=$(mktemp -d /var/tmp/perftop-test.XXXXXX) &&
+	on_exit "rm -rf $datadir"
+head -c $((128 << 20)) /dev/urandom >"$datadir/data" || fail "cannot write $datadir/data"
+sync
+
+pids=()
+for w in "anon 32" "file $datadir/data" "populate 32"; do
+	# shellcheck disable=SC2086
+	"$TMP/faulter" $w >"$TMP/ready.${#pids[@]}" &
+	pids+=($!)
+done
+on_exit "kill ${pids[*]}"
+for i in 0 1 2; do wait_line "$TMP/ready.$i" ready 20; done
+
+python3 - "$PERFTOP" "$TMP" "${pids[@]}" <<'PY'
+import json, subprocess, sys, time
+perftop, tmp = sys.argv[1], sys.argv[2]
+anon, filew, populate = (int(p) for p in sys.argv[3:6])
+names = {anon: "anon", filew: "file", populate: "populate"}
+
+def faults(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return int(rest[7]), int(rest[9])	# fields 10 and 12
+
+def wait_for(trace, pattern, proc, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with open(trace) as f:
+                if pattern in f.read():
+                    return
+        except FileNotFoundError:
+            pass
+        if proc.poll() is not None and pattern != '"type":"end"':
+            sys.exit(f"FAIL: perftop exited {proc.returncode} before {pattern}")
+        time.sleep(0.001)
+    sys.exit(f"FAIL: no {pattern} line in {trace}")
+
+def record(trace, pids, extra):
+    proc = subprocess.Popen([perftop, "record", "--probes", "fault", "-i", "0.5",
+                             "-d", "4", "-o", trace] + extra)
+    wait_for(trace, '"type":"header"', proc)
+    before = {p: faults(p) for p in pids}
+    wait_for(trace, '"type":"end"', proc)
+    after = {p: faults(p) for p in pids}
+    if proc.wait() != 0:
+        sys.exit(f"FAIL: perftop record exited {proc.returncode}")
+    kernel = {p: (after[p][0] - before[p][0], after[p][1] - before[p][1])
+              for p in pids}
+    seen, tgids = {p: [0, 0] for p in pids}, set()
+    header = None
+    with open(trace) as f:
+        for line in f:
+            o = json.loads(line)
+            if o["type"] == "header":
+                header = o
+            if o["type"] != "snapshot":
+                continue
+            fl = o["faults"]
+            tot = [0, 0]
+            for t in fl["tasks"]:
+                tgids.add(t["tgid"])
+                tot[0] += t["minor"]
+                tot[1] += t["major"]
+                if t["tgid"] in seen:
+                    seen[t["tgid"]][0] += t["minor"]
+                    seen[t["tgid"]][1] += t["major"]
+            if tot != [fl["minor"], fl["major"]]:
+                sys.exit(f"FAIL: system totals {fl['minor']}/{fl['major']} "
+                         f"are not the sum over tasks {tot}")
+            if o["loss"].get("map_full") or o["loss"].get("storage_fail"):
+                sys.exit(f"FAIL: loss in snapshot {o['seq']}: {o['loss']}")
+    attach = header["probes"]["fault"]
+    if not attach["ok"] or attach["attach"] not in ("tp_btf", "raw_tp"):
+        sys.exit(f"FAIL: header says fault probe {attach}")
+    return kernel, seen, tgids
+
+def compare(pid, kernel, seen, kind, idx, tol, least):
+    k, s = kernel[pid][idx], seen[pid][idx]
+    err = abs(s - k) / k if k else 1.0
+    print(f"{names[pid]} ({pid}) {kind}: perftop {s}, /proc/{pid}/stat {k}, "
+          f"diff {err * 100:.3f}%")
+    if k < least:
+        sys.exit(f"FAIL: {names[pid]} workload made only {k} {kind} faults")
+    return err <= tol
+
+kernel, seen, _ = record(f"{tmp}/all.json", [anon, filew, populate], [])
+ok = compare(anon, kernel, seen, "minor", 0, 0.02, 100000)
+ok &= compare(filew, kernel, seen, "major", 1, 0.05, 500)
+ok &= compare(populate, kernel, seen, "minor", 0, 0.02, 100000)
+
+kernel, seen, tgids = record(f"{tmp}/one.json", [filew], ["-p", str(filew)])
+ok &= compare(filew, kernel, seen, "major", 1, 0.05, 500)
+if tgids - {filew}:
+    sys.exit(f"FAIL: -p {filew} recorded other processes: {sorted(tgids - {filew})}")
+sys.exit(0 if ok else 1)
+PY

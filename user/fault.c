@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page-fault family: loads bpf/fault.bpf.c, runs its task iterator at the
+ * end of every interval so each thread's fault counters are read into that
+ * interval, and turns the aggregates into pt_fault_task records plus the
+ * system totals (the sum over the tasks the filters let through).
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "family.h"
+#include "names.h"
+#include "perftop.h"
+#include "fault.skel.h"
+#include "util.h"
+
+struct fault_priv {
+	struct fault *skel;
+	unsigned int nr_cpus;
+	int iter_err;	/* from the last pass, reported by collect() */
+};
+
+/*
+ * Run the task iterator once: every wanted thread's counter growth since
+ * its last read lands in the current epoch.  The program writes no output,
+ * so one read() reaching end-of-file means every thread was visited.
+ */
+static int run_iter(struct fault *skel)
+{
+	char buf[64];
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(skel->links.fault_iter));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int fault_try(struct pt_family *f, struct fault_priv *p,
+		     const struct pt_filter *flt, enum pt_attach mode)
+{
+	struct fault *skel = fault__open();
+	int err;
+
+	if (!skel) {
+		err = -errno ? -errno : -EINVAL;
+		pt_family_fail(f, "open", err);
+		return err;
+	}
+	skel->rodata->filter_tgid_on = flt->nr_tgids > 0;
+	skel->rodata->filter_cgroup_id = flt->cgroup_id;
+	skel->rodata->filter_cgroup_level = flt->cgroup_level;
+	skel->rodata->start_ns = pt_now_mono_ns();
+	pt_select_attach(skel->obj, mode);
+
+	err = fault__load(skel);
+	if (err) {
+		pt_family_fail(f, "load", err);
+		goto fail;
+	}
+	err = pt_fill_tgid_filter(skel->maps.filter_tgids, flt);
+	if (err) {
+		pt_family_fail(f, "pid filter", err);
+		goto fail;
+	}
+	err = fault__attach(skel);
+	if (err) {
+		pt_family_fail(f, "attach", err);
+		goto fail;
+	}
+	/* Baseline pass: threads alive now start counting from here. */
+	err = run_iter(skel);
+	if (err) {
+		pt_family_fail(f, "task iterator", err);
+		goto fail;
+	}
+	p->skel = skel;
+	f->attach = mode;
+	return 0;
+fail:
+	fault__destroy(skel);
+	return err;
+}
+
+static int fault_start(struct pt_family *f, const struct pt_filter *flt,
+		       struct ring_buffer **rb)
+{
+	struct fault_priv *p = f->priv;
+	int err = -ENOENT;
+
+	(void)rb;	/* aggregated in-kernel: no ring buffer */
+	p->iter_err = 0;
+	p->nr_cpus = flt->nr_cpus;
+	if (pt_btf_has_tracepoint("sched_process_exit"))
+		err = fault_try(f, p, flt, PT_ATTACH_TP_BTF);
+	else
+		snprintf(f->error, sizeof(f->error),
+			 "kernel BTF lacks the sched_process_exit tracepoint type");
+	if (err)
+		err = fault_try(f, p, flt, PT_ATTACH_RAW_TP);
+	if (!err)
+		f->error[0] = '\0';
+	return err;
+}
+
+/* Close the interval: read every thread's counters into the old epoch,
+ * then flip.  Threads exiting after the flip land in the new one. */
+static void fault_set_epoch(struct pt_family *f, uint32_t epoch)
+{
+	struct fault_priv *p = f->priv;
+	int err = run_iter(p->skel);
+
+	if (err && !p->iter_err)
+		p->iter_err = err;
+	__atomic_store_n(&p->skel->bss->epoch, epoch, __ATOMIC_RELEASE);
+}
+
+static void fill_task(uint32_t pid, const void *val, void *ctx)
+{
+	const struct pt_fault_task_val *v = val;
+	struct pt_snapshot *s = ctx;
+	struct pt_fault_task *t;
+
+	if (!v->minor && !v->major)
+		return;
+	s->fault_minor += v->minor;
+	s->fault_major += v->major;
+	t = PT_PUSH(s->fault_tasks);
+	if (!t)
+		return;
+	t->id.pid = pid;
+	t->id.tgid = v->tgid;
+	pt_strlcpy(t->id.comm, v->comm, sizeof(t->id.comm));
+	pt_strlcpy(t->id.cgroup, pt_cgroup_path(v->cgroup_id),
+		   sizeof(t->id.cgroup));
+	t->minor = v->minor;
+	t->major = v->major;
+}
+
+static int fault_collect(struct pt_family *f, struct pt_snapshot *s,
+			 uint32_t new_epoch)
+{
+	struct fault_priv *p = f->priv;
+	int n, err = p->iter_err;
+
+	p->iter_err = 0;
+	if (err)
+		return err;
+	n = pt_drain_agg_map(p->skel->maps.fault_tasks, new_epoch ^ 1,
+			     fill_task, s);
+	return n < 0 ? n : 0;
+}
+
+static void fault_read_loss(struct pt_family *f, struct pt_loss *l)
+{
+	struct fault_priv *p = f->priv;
+
+	pt_read_loss_map(p->skel->maps.loss, p->nr_cpus, l);
+}
+
+static void fault_stop(struct pt_family *f)
+{
+	struct fault_priv *p = f->priv;
+
+	fault__destroy(p->skel);
+	p->skel = NULL;
+}
+
+struct pt_family *pt_fault_family(void)
+{
+	static struct fault_priv priv;
+	static struct pt_family fam = {
+		.id = PT_FAULT,
+		.start = fault_start,
+		.collect = fault_collect,
+		.set_epoch = fault_set_epoch,
+		.read_loss = fault_read_loss,
+		.stop = fault_stop,
+		.priv = &priv,
+	};
+
+	return &fam;
+}
