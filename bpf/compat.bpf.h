@@ -53,4 +53,44 @@ static __always_inline bool pt_task_in_cgroup(struct task_struct *t,
 			     ancestor_ids[level & 0xff]) == cgid;
 }
 
+/* ---- block ---- */
+
+/* Before 5.17 a request named its disk directly (rq->rq_disk); since then
+ * only through its queue (rq->q->disk, 5.15+). */
+struct request___pre517 {
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+/* Whole-disk dev_t (kernel encoding, MINORBITS 20) of a request: the
+ * line of /proc/diskstats that counts it, partitions included. */
+static __always_inline __u32 pt_rq_disk_dev(struct request *rq)
+{
+	struct gendisk *disk;
+
+	if (bpf_core_field_exists(rq->q->disk))
+		disk = BPF_CORE_READ(rq, q, disk);
+	else
+		disk = BPF_CORE_READ((struct request___pre517 *)rq, rq_disk);
+	if (!disk)
+		return 0;
+	return ((__u32)BPF_CORE_READ(disk, major) << 20) |
+	       (__u32)BPF_CORE_READ(disk, first_minor);
+}
+
+/* RQF_* became an enum of bit numbers in 6.8; before that they were
+ * #defines: RQF_FLUSH_SEQ 1 << 4, RQF_IO_STAT 1 << 13 (since 4.11). */
+static __always_inline __u32 pt_rqf_io_stat(void)
+{
+	if (bpf_core_enum_value_exists(enum rqf_flags, __RQF_IO_STAT))
+		return 1u << bpf_core_enum_value(enum rqf_flags, __RQF_IO_STAT);
+	return 1u << 13;
+}
+
+static __always_inline __u32 pt_rqf_flush_seq(void)
+{
+	if (bpf_core_enum_value_exists(enum rqf_flags, __RQF_FLUSH_SEQ))
+		return 1u << bpf_core_enum_value(enum rqf_flags, __RQF_FLUSH_SEQ);
+	return 1u << 4;
+}
+
 #endif /* PT_COMPAT_BPF_H */

@@ -78,15 +78,46 @@ struct pt_fault_task_val {
 };
 
 /* ---- block I/O: one record per completed request ---- */
+
+/* Which diskstats field group a completion lands in (op_stat_group()). */
+enum pt_block_group {
+	PT_BLK_READ = 0,
+	PT_BLK_WRITE = 1,
+	PT_BLK_DISCARD = 2,
+	PT_BLK_FLUSH = 3,	/* the flush request of a flush sequence */
+};
+
+#define PT_BLK_F_IO	(1u << 0)	/* ends an I/O diskstats counts */
+#define PT_BLK_F_TASK	(1u << 1)	/* pid..comm name the issuer */
+
 struct pt_block_event {
-	__u32 dev;		/* kernel dev_t: major << 20 | minor */
-	__u32 pid;		/* issuing thread */
+	__u32 dev;		/* whole disk, kernel dev_t: major << 20 | minor */
+	__u32 pid;		/* issuing thread (when PT_BLK_F_TASK) */
 	__u32 tgid;
-	__u32 op;		/* 0 read, 1 write, 2 other (flush, discard) */
-	__u64 bytes;
+	__u8 group;		/* enum pt_block_group */
+	__u8 flags;		/* PT_BLK_F_* */
+	__u16 pad;
+	__u64 bytes;		/* as diskstats counts them: sectors * 512 */
 	__u64 cgroup_id;
-	__u64 queue_ns;		/* insert -> issue, 0 when not seen */
-	__u64 device_ns;	/* issue -> complete */
+	__u64 lat_ns;		/* accounting start -> complete, 0 unknown */
+	__u64 queue_ns;		/* accounting start -> issue, 0 unknown */
+	__u64 device_ns;	/* issue -> complete, 0 unknown */
+	char comm[PT_COMM_LEN];
+};
+
+/* In-flight request, keyed by its struct request address.  Userspace
+ * reads these for the in-flight count and removes orphans. */
+struct pt_block_req {
+	__u64 start_ns;		/* first seen (io_start or insert) */
+	__u64 issue_ns;		/* handed to the driver, 0 while queued */
+	__u64 bytes;		/* completed so far (partial completions) */
+	__u64 cgroup_id;
+	__u32 dev;
+	__u32 pid;
+	__u32 tgid;
+	__u8 has_task;		/* pid..comm are the issuer */
+	__u8 wanted;		/* issuer passes the -p / -c filter */
+	__u16 pad;
 	char comm[PT_COMM_LEN];
 };
 

@@ -16,7 +16,7 @@
 static const char *const family_hooks[PT_NR_FAMILIES] = {
 	[PT_SCHED] = "sched_switch, sched_wakeup, sched_wakeup_new",
 	[PT_FAULT] = "task min_flt/maj_flt via iter/task, sched_process_exit",
-	[PT_BLOCK] = "block_rq_insert/issue/complete",
+	[PT_BLOCK] = "block_rq_insert/issue/requeue/merge/complete, block_io_start (6.5+)",
 	[PT_TCP] = "tcp and sock tracepoints",
 };
 
