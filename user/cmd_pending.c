@@ -10,7 +10,5 @@ static int pending(const char *what)
 	return PT_EXIT_FAIL;
 }
 
-int pt_cmd_top(const struct pt_opts *o) { (void)o; return pending("top"); }
 int pt_cmd_scan(const struct pt_opts *o) { (void)o; return pending("scan"); }
-int pt_cmd_replay(const struct pt_opts *o) { (void)o; return pending("replay"); }
 int pt_cmd_report(const struct pt_opts *o) { (void)o; return pending("report"); }
