@@ -73,9 +73,10 @@ int pt_cmd_record(const struct pt_opts *o)
 	w = pt_trace_create(o->output, o->force);
 	if (!w)
 		return PT_EXIT_FAIL;
-	if (pt_collector_start(&c, o, false)) {
+	err = pt_collector_start(&c, o, false);
+	if (err) {
 		discard_output(w, o);
-		return PT_EXIT_FAIL;
+		return err == PT_ERR_CONFIG ? PT_EXIT_USAGE : PT_EXIT_FAIL;
 	}
 	err = write_obj(w, pt_json_header(&c.header));
 	if (!err)

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "collector.h"
+#include "config.h"
 #include "names.h"
 #include "sysinfo.h"
 #include "util.h"
@@ -116,6 +117,11 @@ int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 	memset(c, 0, sizeof(*c));
 	c->requested = o->probes;
 	c->interval_ns = o->interval_ns;
+	/* A bad config is a usage error: report it before anything else. */
+	if (pt_config_load(o->config, &c->cfg))
+		return PT_ERR_CONFIG;
+	if (!o->interval_set && c->cfg.interval_s > 0)
+		c->interval_ns = (uint64_t)(c->cfg.interval_s * 1e9);
 	if (!pt_have_bpf_privileges()) {
 		pt_err("cannot load BPF programs: insufficient privileges: %s",
 		       PT_PRIV_HINT);
@@ -130,6 +136,12 @@ int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 	if (err)
 		return err;
 	fill_header(c, o);
+	c->header.interval_ns = c->interval_ns;
+	c->detector = pt_detector_new(&c->cfg);
+	if (!c->detector) {
+		pt_err("out of memory starting detection: free some memory");
+		return -ENOMEM;
+	}
 	for (id = 0; id < PT_NR_FAMILIES; id++)
 		if (o->probes & (1u << id))
 			start_family(c, (enum pt_family_id)id, quiet);
@@ -236,6 +248,12 @@ int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s)
 	collect_loss(c, &s->loss);
 	pt_read_pressure(&s->pressure);
 	pt_snapshot_sort(s);
+	err = pt_detector_feed(c->detector, s);
+	if (err) {
+		pt_err("bottleneck detection failed: %s: free some memory",
+		       strerror(-err));
+		return err;
+	}
 	c->interval_start = now;
 	/* Keep the cadence: the next deadline follows the last one, unless
 	 * we fell more than an interval behind (suspend, stop signal). */
@@ -265,4 +283,6 @@ void pt_collector_stop(struct pt_collector *c)
 			c->fams[id] = NULL;
 		}
 	c->running = 0;
+	pt_detector_free(c->detector);
+	c->detector = NULL;
 }

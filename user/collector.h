@@ -8,9 +8,11 @@
 #ifndef PT_COLLECTOR_H
 #define PT_COLLECTOR_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 
+#include "detect.h"
 #include "family.h"
 #include "model.h"
 #include "opts.h"
@@ -28,7 +30,13 @@ struct pt_collector {
 	uint64_t deadline;		/* end of the current interval */
 	struct pt_loss loss_prev;	/* cumulative at the last snapshot */
 	struct pt_loss loss_total;
+	struct pt_detect_config cfg;		/* --config, or defaults */
+	struct pt_detector *detector;		/* live findings per snapshot */
 };
+
+/* pt_collector_start's result for a bad --config (error already printed):
+ * a usage error, exit 3 for scan/report and 2 for the other commands. */
+#define PT_ERR_CONFIG (-EBADMSG)
 
 /*
  * Check privileges, resolve filters, start every family in o->probes.
@@ -48,7 +56,8 @@ int pt_collector_wait(struct pt_collector *c, volatile sig_atomic_t *stop);
 int pt_collector_fd(const struct pt_collector *c);
 void pt_collector_drain(struct pt_collector *c);
 
-/* End the current interval now and fill s (reset first) with it. */
+/* End the current interval now and fill s (reset first) with it,
+ * findings included (the live detector, detect.h). */
 int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s);
 
 /* Change the interval; takes effect from the next interval. */
