@@ -181,8 +181,17 @@ static __always_inline void emit(struct request *rq, struct pt_block_req *r,
 	start = start_of(rq, io_stat, r);
 	issue = r ? r->issue_ns : 0;
 	e->lat_ns = start && now > start ? now - start : 0;
-	e->queue_ns = start && issue >= start ? issue - start : 0;
-	e->device_ns = issue && now > issue ? now - issue : 0;
+	e->queue_ns = 0;
+	e->device_ns = 0;
+	/* Split the latency only when we saw the whole life.  A request
+	 * never issued itself (an empty pre-flush write: only the flush
+	 * machinery's request reaches the driver) waited on the device. */
+	if (r && e->lat_ns && issue >= start) {
+		e->queue_ns = issue - start;
+		e->device_ns = now > issue ? now - issue : 0;
+	} else if (r && e->lat_ns && !issue) {
+		e->device_ns = e->lat_ns;
+	}
 	bpf_ringbuf_submit(e, bpf_ringbuf_query(&block_events, BPF_RB_AVAIL_DATA)
 			   > RB_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP :
 			   BPF_RB_NO_WAKEUP);

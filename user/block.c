@@ -136,11 +136,10 @@ static void account_dev(struct dev_acc *d, const struct pt_block_event *e)
 		if (e->lat_ns > d->lat_max_ns)
 			d->lat_max_ns = e->lat_ns;
 	}
-	/* Both parts or neither, so queue + device adds up to latency. */
-	if (e->queue_ns && e->device_ns) {
-		d->queue_ns += e->queue_ns;
-		d->device_ns += e->device_ns;
-	}
+	/* The kernel side splits a latency completely or not at all, so
+	 * queue + device adds up to the latency of the split ones. */
+	d->queue_ns += e->queue_ns;
+	d->device_ns += e->device_ns;
 }
 
 static void account_task(struct task_acc *t, const struct pt_block_event *e)

@@ -16,14 +16,14 @@ on_exit "losetup -d $loop"
 dev=$(basename "$loop")
 
 fio --name=blk --filename="$loop" --direct=1 --rw=randrw --rwmixread=60 \
-	--bssplit=4k/50:16k/30:64k/20 --ioengine=psync --size=128M \
+	--bssplit=4k/50:16k/30:64k/20 --ioengine=psync --fsync=16 --size=128M \
 	--time_based --runtime=30 --output="$TMP/fio.out" &
 fio_pid=$!
 on_exit "kill $fio_pid"
 sleep 0.5
 
 python3 - "$PERFTOP" "$TMP/trace.json" "$dev" <<'PY'
-import json, subprocess, sys, time
+import json, os, subprocess, sys, time
 perftop, trace, dev = sys.argv[1:4]
 
 def diskstats():
@@ -111,7 +111,10 @@ ticks = after["ticks_ms"] - before["ticks_ms"]
 ratio = latency_ns / 1e6 / ticks if ticks else 0
 print(f"time in requests: perftop {latency_ns/1e6:.1f} ms, diskstats {ticks} ms "
       f"(ratio {ratio:.2f})")
-if ticks < 100 or not 0.5 <= ratio <= 1.05:
+# Before 6.5 (no block_io_start) empty pre-flush writes are never seen
+# before they complete, so their time is not split: skip the check there.
+release = tuple(int(x) for x in os.uname().release.split(".")[:2])
+if release >= (6, 5) and (ticks < 100 or not 0.5 <= ratio <= 1.05):
     print("FAIL: queue + device time does not fit diskstats' time in requests")
     bad += 1
 print(f"loss: {loss}")
