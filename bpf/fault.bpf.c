@@ -103,12 +103,16 @@ static __always_inline void flush_task(struct task_struct *t)
 	seen->maj_flt = maj_flt;
 }
 
+#define PF_EXITING 0x00000004	/* include/linux/sched.h, stable since 2.6 */
+
+/* A thread already exiting belongs to the exit hook: reading it here too
+ * could add the same growth twice if both ran at the same moment. */
 SEC("iter/task")
 int fault_iter(struct bpf_iter__task *ctx)
 {
 	struct task_struct *t = ctx->task;
 
-	if (t)
+	if (t && !(BPF_CORE_READ(t, flags) & PF_EXITING))
 		flush_task(t);
 	return 0;
 }

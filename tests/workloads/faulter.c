@@ -9,6 +9,9 @@
  *                            in random-access mode, repeat: major faults
  *   faulter populate MB      mmap(MAP_POPULATE) MB and unmap, repeat: minor
  *                            faults taken by the kernel on our behalf (GUP)
+ *   faulter fork MB          fork a child that touches MB of anonymous
+ *                            memory and exits, reap it, repeat: short-lived
+ *                            processes, counted in our cminflt (field 11)
  *
  * Runs until killed.  Prints "ready" on stdout once the first pass is done.
  */
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile unsigned long sink;
@@ -43,6 +47,21 @@ static int populate_pass(size_t len)
 	if (p == MAP_FAILED)
 		return -1;
 	return munmap(p, len);
+}
+
+static int fork_pass(size_t len, long page)
+{
+	pid_t child = fork();
+	int status;
+
+	if (child < 0)
+		return -1;
+	if (child == 0)
+		_exit(anon_pass(len, page) ? 1 : 0);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return 0;
 }
 
 static int file_pass(int fd, size_t len, long page)
@@ -71,7 +90,7 @@ int main(int argc, char **argv)
 	int fd = -1, first = 1, err;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: faulter anon|populate MB | faulter file PATH\n");
+		fprintf(stderr, "usage: faulter anon|populate|fork MB | faulter file PATH\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "file")) {
@@ -89,6 +108,8 @@ int main(int argc, char **argv)
 			err = file_pass(fd, len, page);
 		else if (!strcmp(argv[1], "anon"))
 			err = anon_pass(len, page);
+		else if (!strcmp(argv[1], "fork"))
+			err = fork_pass(len, page);
 		else
 			err = populate_pass(len);
 		if (err) {
