@@ -93,4 +93,48 @@ static __always_inline __u32 pt_rqf_flush_seq(void)
 	return 1u << 4;
 }
 
+/* ---- tcp ---- */
+
+/* tcp_sock byte counters arrived in 4.1; before that the sequence numbers
+ * they advance with.  Callers take deltas modulo 2^32, so either works. */
+static __always_inline __u64 pt_tcp_bytes_acked(struct tcp_sock *tp)
+{
+	if (bpf_core_field_exists(tp->bytes_acked))
+		return BPF_CORE_READ(tp, bytes_acked);
+	return BPF_CORE_READ(tp, snd_una);
+}
+
+static __always_inline __u64 pt_tcp_bytes_received(struct tcp_sock *tp)
+{
+	if (bpf_core_field_exists(tp->bytes_received))
+		return BPF_CORE_READ(tp, bytes_received);
+	return BPF_CORE_READ(tp, rcv_nxt);
+}
+
+/* segs_out arrived in 4.6: older kernels report no denominator. */
+static __always_inline __u32 pt_tcp_segs_out(struct tcp_sock *tp)
+{
+	if (bpf_core_field_exists(tp->segs_out))
+		return BPF_CORE_READ(tp, segs_out);
+	return 0;
+}
+
+/* sk_protocol was an 8-bit bitfield before 5.6. */
+static __always_inline __u32 pt_sk_protocol(struct sock *sk)
+{
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+}
+
+/* sk_flags moved into sock_common (skc_flags) in 4.x. */
+struct sock___old_flags {
+	unsigned long sk_flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned long pt_sk_flags(struct sock *sk)
+{
+	if (bpf_core_field_exists(sk->__sk_common.skc_flags))
+		return BPF_CORE_READ(sk, __sk_common.skc_flags);
+	return BPF_CORE_READ((struct sock___old_flags *)sk, sk_flags);
+}
+
 #endif /* PT_COMPAT_BPF_H */

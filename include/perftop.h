@@ -121,33 +121,44 @@ struct pt_block_req {
 	char comm[PT_COMM_LEN];
 };
 
-/* ---- TCP: one record per connection per flush, plus state events ---- */
-enum pt_tcp_event_kind {
-	PT_TCP_STATS = 0,	/* byte/segment deltas for a connection */
-	PT_TCP_CONNECT = 1,
-	PT_TCP_ACCEPT = 2,
-	PT_TCP_CLOSE = 3,
-	PT_TCP_RESET = 4,
+/* ---- TCP: per connection, aggregated in-kernel per interval ----
+ * Bytes, retransmits and segments are deltas of the socket's own counters
+ * (tcp_sock bytes_acked, bytes_received, total_retrans, segs_out) taken at
+ * every send/recv call, incoming segment, retransmit and state change.
+ * State changes are rare, but byte events are per call and per segment, so
+ * everything lands in one per-interval hash keyed by socket (docs/tcp.md). */
+#define PT_DEF_CONN_ENTRIES 8192	/* per epoch half */
+
+/* Events seen on a connection in the interval (bit mask). */
+#define PT_TCP_EV_CONNECT (1u << 0)	/* connect() started it */
+#define PT_TCP_EV_ACCEPT (1u << 1)	/* established by a listener */
+#define PT_TCP_EV_CLOSE (1u << 2)	/* reached CLOSE */
+#define PT_TCP_EV_RESET (1u << 3)	/* RST sent or received */
+
+struct pt_tcp_key {
+	__u64 sock;	/* struct sock address: identity only */
+	__u32 epoch;
+	__u32 pad;
 };
 
-struct pt_tcp_event {
-	__u64 sock;		/* kernel address, only as an identity key */
-	__u32 pid;
-	__u32 tgid;
+struct pt_tcp_val {
+	__u32 pid;		/* owner: last task that sent, received, */
+	__u32 tgid;		/* connected or listened (0: not seen yet) */
 	__u64 cgroup_id;
-	__u16 kind;
+	char comm[PT_COMM_LEN];
 	__u16 family;		/* AF_INET or AF_INET6 */
 	__u16 sport;		/* host byte order */
 	__u16 dport;
-	__u8 saddr[16];
+	__u16 pad;
+	__u32 netns;		/* network namespace inode */
+	__u32 srtt_us;		/* at the last event of the interval */
+	__u8 saddr[16];		/* network byte order; IPv4 in the first 4 */
 	__u8 daddr[16];
-	__u64 tx_bytes;
-	__u64 rx_bytes;
-	__u32 retransmits;
-	__u32 srtt_us;
-	__u32 segs_out;
-	__u32 pad;
-	char comm[PT_COMM_LEN];
+	__s64 tx_bytes;		/* deltas; a racing sampler can make one */
+	__s64 rx_bytes;		/* interval's share negative, the sum over */
+	__s64 retransmits;	/* intervals stays exact */
+	__s64 segs_out;
+	__u64 events;		/* PT_TCP_EV_* */
 };
 
 #endif /* PERFTOP_H */

@@ -26,6 +26,7 @@ static const pt_family_ctor family_ctors[PT_NR_FAMILIES] = {
 	[PT_SCHED] = pt_sched_family,
 	[PT_FAULT] = pt_fault_family,
 	[PT_BLOCK] = pt_block_family,
+	[PT_TCP] = pt_tcp_family,
 };
 
 struct pt_family *pt_family_lookup(enum pt_family_id id)

@@ -17,7 +17,7 @@ static const char *const family_hooks[PT_NR_FAMILIES] = {
 	[PT_SCHED] = "sched_switch, sched_wakeup, sched_wakeup_new",
 	[PT_FAULT] = "task min_flt/maj_flt via iter/task, sched_process_exit",
 	[PT_BLOCK] = "block_rq_insert/issue/requeue/merge/complete, block_io_start (6.5+)",
-	[PT_TCP] = "tcp and sock tracepoints",
+	[PT_TCP] = "inet_sock_set_state, tcp_probe, tcp_retransmit_skb, tcp resets, sock_send/recv_length; tcp_sock counters",
 };
 
 static bool check_family(enum pt_family_id id, const struct pt_filter *flt,

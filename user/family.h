@@ -8,6 +8,7 @@
 #define PT_FAMILY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -103,6 +104,12 @@ void pt_read_loss_map(struct bpf_map *map, unsigned int nr_cpus,
 typedef void (*pt_drain_fn)(uint32_t id, const void *val, void *ctx);
 int pt_drain_agg_map(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
 		     void *ctx);
+
+/* The same for any key layout: entries whose key holds `epoch` as a __u32
+ * at byte offset epoch_off (e.g. sockets keyed by a 64-bit address). */
+typedef void (*pt_drain_key_fn)(const void *key, const void *val, void *ctx);
+int pt_drain_epoch_map(struct bpf_map *map, size_t epoch_off, uint32_t epoch,
+		       pt_drain_key_fn fn, void *ctx);
 
 /* Common failure text for a family that could not load. */
 void pt_family_fail(struct pt_family *f, const char *what, int err);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,48 +171,67 @@ void pt_read_loss_map(struct bpf_map *map, unsigned int nr_cpus,
  * the map's size has been seen. */
 struct drain_buf {
 	void *keys, *vals, *old_keys;
-	size_t cap, vsz;
+	size_t cap, ksz, vsz;
 };
 
-static int drain_buf_fit(struct drain_buf *b, size_t n, size_t vsz)
+static int drain_buf_fit(struct drain_buf *b, size_t n, size_t ksz,
+			 size_t vsz)
 {
 	void *k, *v, *o;
 
-	if (vsz != b->vsz)
+	if (vsz != b->vsz || ksz != b->ksz)
 		b->cap = 0;	/* another map took this slot */
 	if (n <= b->cap)
 		return 0;
-	k = realloc(b->keys, n * sizeof(struct pt_key));
+	k = realloc(b->keys, n * ksz);
 	if (k)
 		b->keys = k;
 	v = realloc(b->vals, n * vsz);
 	if (v)
 		b->vals = v;
-	o = realloc(b->old_keys, n * sizeof(struct pt_key));
+	o = realloc(b->old_keys, n * ksz);
 	if (o)
 		b->old_keys = o;
 	if (!k || !v || !o)
 		return -ENOMEM;
 	b->cap = n;
+	b->ksz = ksz;
 	b->vsz = vsz;
 	return 0;
 }
 
-/* Fast path: a few batch syscalls per interval (kernel 5.6+). */
-static int drain_batched(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
-			 void *ctx, struct drain_buf *b)
+/* Which entries to drain: the __u32 at epoch_off in the key equals epoch. */
+struct drain_sel {
+	size_t epoch_off;
+	uint32_t epoch;
+	pt_drain_key_fn fn;
+	void *ctx;
+};
+
+static bool key_in_epoch(const void *key, const struct drain_sel *sel)
 {
-	size_t vsz = bpf_map__value_size(map), n_old = 0;
+	uint32_t e;
+
+	memcpy(&e, (const char *)key + sel->epoch_off, sizeof(e));
+	return e == sel->epoch;
+}
+
+/* Fast path: a few batch syscalls per interval (kernel 5.6+). */
+static int drain_batched(struct bpf_map *map, const struct drain_sel *sel,
+			 struct drain_buf *b)
+{
+	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
 	__u32 max = bpf_map__max_entries(map), total = 0, i;
 	int fd = bpf_map__fd(map), err;
+	size_t n_old = 0;
 	__u64 token = 0;
 	bool first = true, done = false;
 
-	if (drain_buf_fit(b, max, vsz))
+	if (drain_buf_fit(b, max, ksz, vsz))
 		return -ENOMEM;
 	while (!done && total < max) {
 		__u32 count = max - total;
-		struct pt_key *keys = (struct pt_key *)b->keys + total;
+		char *keys = (char *)b->keys + (size_t)total * ksz;
 		char *vals = (char *)b->vals + (size_t)total * vsz;
 
 		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
@@ -223,12 +243,12 @@ static int drain_batched(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
 		total += count;
 	}
 	for (i = 0; i < total; i++) {
-		struct pt_key *k = (struct pt_key *)b->keys + i;
+		const char *k = (const char *)b->keys + (size_t)i * ksz;
 
-		if (k->epoch != epoch)
+		if (!key_in_epoch(k, sel))
 			continue;
-		fn(k->id, (char *)b->vals + (size_t)i * vsz, ctx);
-		((struct pt_key *)b->old_keys)[n_old++] = *k;
+		sel->fn(k, (char *)b->vals + (size_t)i * vsz, sel->ctx);
+		memcpy((char *)b->old_keys + n_old++ * ksz, k, ksz);
 	}
 	if (n_old) {
 		__u32 count = (__u32)n_old;
@@ -240,42 +260,47 @@ static int drain_batched(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
 }
 
 /* Slow path for kernels without batch operations on hash maps. */
-static int drain_by_key(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
-			void *ctx, struct drain_buf *b)
+static int drain_by_key(struct bpf_map *map, const struct drain_sel *sel,
+			struct drain_buf *b)
 {
-	size_t vsz = bpf_map__value_size(map), n = 0, i;
-	struct pt_key key, next, *prev = NULL;
+	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
 	__u32 max = bpf_map__max_entries(map);
 	int fd = bpf_map__fd(map);
+	char key[ksz], next[ksz];
+	void *prev = NULL;
+	size_t n = 0, i;
 
-	if (drain_buf_fit(b, max, vsz))
+	if (drain_buf_fit(b, max, ksz, vsz))
 		return -ENOMEM;
-	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (next.epoch == epoch)
-			((struct pt_key *)b->old_keys)[n++] = next;
+	while (n < max && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksz);
+		prev = key;
+		if (key_in_epoch(next, sel))
+			memcpy((char *)b->old_keys + n++ * ksz, next, ksz);
 	}
 	for (i = 0; i < n; i++) {
-		struct pt_key *k = (struct pt_key *)b->old_keys + i;
+		const char *k = (const char *)b->old_keys + i * ksz;
 
 		if (!bpf_map_lookup_elem(fd, k, b->vals))
-			fn(k->id, b->vals, ctx);
+			sel->fn(k, b->vals, sel->ctx);
 		bpf_map_delete_elem(fd, k);
 	}
 	return (int)n;
 }
 
-int pt_drain_agg_map(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
-		     void *ctx)
+int pt_drain_epoch_map(struct bpf_map *map, size_t epoch_off, uint32_t epoch,
+		       pt_drain_key_fn fn, void *ctx)
 {
-	/* One scratch per map: maps differ in value size. */
+	/* One scratch per map: maps differ in key and value size. */
 	static struct { struct bpf_map *map; struct drain_buf buf; } bufs[8];
 	static bool no_batch;
+	struct drain_sel sel = { epoch_off, epoch, fn, ctx };
 	struct drain_buf *b = NULL;
 	size_t i;
 	int n;
 
+	if (epoch_off + sizeof(uint32_t) > bpf_map__key_size(map))
+		return -EINVAL;
 	for (i = 0; i < PT_ARRAY_SIZE(bufs) && !b; i++)
 		if (bufs[i].map == map || !bufs[i].map) {
 			bufs[i].map = map;
@@ -284,10 +309,33 @@ int pt_drain_agg_map(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
 	if (!b)
 		return -ENOSPC;
 	if (!no_batch) {
-		n = drain_batched(map, epoch, fn, ctx, b);
+		n = drain_batched(map, &sel, b);
 		if (n != -EINVAL && n != -ENOTSUP && n != -EOPNOTSUPP)
 			return n;
 		no_batch = true;
 	}
-	return drain_by_key(map, epoch, fn, ctx, b);
+	return drain_by_key(map, &sel, b);
+}
+
+/* struct pt_key maps: hand the callback the id instead of the key. */
+struct agg_ctx {
+	pt_drain_fn fn;
+	void *ctx;
+};
+
+static void agg_entry(const void *key, const void *val, void *ctx)
+{
+	const struct pt_key *k = key;
+	struct agg_ctx *a = ctx;
+
+	a->fn(k->id, val, a->ctx);
+}
+
+int pt_drain_agg_map(struct bpf_map *map, uint32_t epoch, pt_drain_fn fn,
+		     void *ctx)
+{
+	struct agg_ctx a = { fn, ctx };
+
+	return pt_drain_epoch_map(map, offsetof(struct pt_key, epoch), epoch,
+				  agg_entry, &a);
 }

@@ -112,6 +112,8 @@ static const struct field tcp_conn_fields[] = {
 	FU64(struct pt_tcp_conn, retransmits),
 	FU64_OPT(struct pt_tcp_conn, segs_out),
 	FU32(struct pt_tcp_conn, srtt_us),
+	/* PT_TCP_F_* bit mask: 1 connect, 2 accept, 4 close, 8 reset */
+	{ "events", F_U32, offsetof(struct pt_tcp_conn, events), 0, true },
 	END
 };
 

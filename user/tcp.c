@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP family: loads bpf/tcp.bpf.c, attaches the tracepoints this kernel
+ * has, and turns the per-interval connection aggregates into pt_tcp_conn
+ * records.  docs/tcp.md says what each number means.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "family.h"
+#include "names.h"
+#include "perftop.h"
+#include "tcp.skel.h"
+#include "util.h"
+
+/* Without these there is no connection lifecycle to count in (4.16+). */
+static const char *const tcp_required[] = {
+	"inet_sock_set_state", "tcp_probe",
+};
+
+struct tcp_priv {
+	struct tcp *skel;
+	unsigned int nr_cpus;
+};
+
+/* Tracepoint a program attaches to: its section name after the prefix. */
+static const char *prog_tracepoint(struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	const char *slash = strchr(sec, '/');
+
+	return slash ? slash + 1 : sec;
+}
+
+/*
+ * Leave out hooks this kernel has no tracepoint for (sock_send_length and
+ * sock_recv_length are 6.3+, tcp_destroy_sock 5.x), and the receive-space
+ * hook where sock_recv_length already names the reading task.  Called
+ * after pt_select_attach(), so it only ever turns programs off.
+ */
+static void drop_missing_hooks(struct tcp *skel)
+{
+	bool have_recv_len = pt_btf_has_tracepoint("sock_recv_length");
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *tp = prog_tracepoint(prog);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (!pt_btf_has_tracepoint(tp) ||
+		    (have_recv_len && !strcmp(tp, "tcp_rcv_space_adjust")))
+			bpf_program__set_autoload(prog, false);
+	}
+	skel->rodata->have_destroy_tp =
+		pt_btf_has_tracepoint("tcp_destroy_sock");
+}
+
+static int tcp_try(struct pt_family *f, struct tcp_priv *p,
+		   const struct pt_filter *flt, enum pt_attach mode)
+{
+	struct tcp *skel = tcp__open();
+	int err;
+
+	if (!skel) {
+		err = -errno ? -errno : -EINVAL;
+		pt_family_fail(f, "open", err);
+		return err;
+	}
+	skel->rodata->filter_tgid_on = flt->nr_tgids > 0;
+	skel->rodata->filter_cgroup_id = flt->cgroup_id;
+	skel->rodata->filter_cgroup_level = flt->cgroup_level;
+	if (mode == PT_ATTACH_TP_BTF)
+		bpf_map__set_max_entries(skel->maps.sk_state_hash, 1);
+	pt_select_attach(skel->obj, mode);
+	drop_missing_hooks(skel);
+
+	err = tcp__load(skel);
+	if (err) {
+		pt_family_fail(f, "load", err);
+		goto fail;
+	}
+	err = pt_fill_tgid_filter(skel->maps.filter_tgids, flt);
+	if (err) {
+		pt_family_fail(f, "pid filter", err);
+		goto fail;
+	}
+	err = tcp__attach(skel);
+	if (err) {
+		pt_family_fail(f, "attach", err);
+		goto fail;
+	}
+	p->skel = skel;
+	f->attach = mode;
+	return 0;
+fail:
+	tcp__destroy(skel);
+	return err;
+}
+
+static int tcp_start(struct pt_family *f, const struct pt_filter *flt,
+		     struct ring_buffer **rb)
+{
+	struct tcp_priv *p = f->priv;
+	size_t i;
+	int err;
+
+	(void)rb;	/* aggregated in-kernel: no ring buffer */
+	p->nr_cpus = flt->nr_cpus;
+	for (i = 0; i < PT_ARRAY_SIZE(tcp_required); i++)
+		if (!pt_btf_has_tracepoint(tcp_required[i])) {
+			snprintf(f->error, sizeof(f->error),
+				 "kernel has no %s tracepoint: the tcp family needs Linux 4.16 or newer",
+				 tcp_required[i]);
+			return -ENOENT;
+		}
+	/* tp_btf for socket storage; raw_tp keeps sockets in a hash. */
+	err = tcp_try(f, p, flt, PT_ATTACH_TP_BTF);
+	if (err)
+		err = tcp_try(f, p, flt, PT_ATTACH_RAW_TP);
+	if (!err)
+		f->error[0] = '\0';
+	return err;
+}
+
+static void tcp_set_epoch(struct pt_family *f, uint32_t epoch)
+{
+	struct tcp_priv *p = f->priv;
+
+	__atomic_store_n(&p->skel->bss->epoch, epoch, __ATOMIC_RELEASE);
+}
+
+/* A delta racing samplers made negative belongs to a neighbour interval;
+ * it is tiny and rare, and a count cannot go below zero. */
+static uint64_t nonneg(int64_t v)
+{
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+static uint32_t conn_events(uint64_t ev)
+{
+	uint32_t out = 0;
+
+	if (ev & PT_TCP_EV_CONNECT)
+		out |= PT_TCP_F_CONNECT;
+	if (ev & PT_TCP_EV_ACCEPT)
+		out |= PT_TCP_F_ACCEPT;
+	if (ev & PT_TCP_EV_CLOSE)
+		out |= PT_TCP_F_CLOSE;
+	if (ev & PT_TCP_EV_RESET)
+		out |= PT_TCP_F_RESET;
+	return out;
+}
+
+static void fill_conn(const void *key, const void *val, void *ctx)
+{
+	const struct pt_tcp_val *v = val;
+	struct pt_snapshot *s = ctx;
+	int af = v->family == AF_INET6 ? AF_INET6 : AF_INET;
+	struct pt_tcp_conn *c;
+
+	(void)key;
+	c = PT_PUSH(s->tcp_conns);
+	if (!c)
+		return;
+	c->id.pid = v->pid;
+	c->id.tgid = v->tgid;
+	pt_strlcpy(c->id.comm, v->comm, sizeof(c->id.comm));
+	if (v->tgid)	/* owner known */
+		pt_strlcpy(c->id.cgroup, pt_cgroup_path(v->cgroup_id),
+			   sizeof(c->id.cgroup));
+	c->family = af == AF_INET6 ? 6 : 4;
+	inet_ntop(af, v->saddr, c->saddr, sizeof(c->saddr));
+	inet_ntop(af, v->daddr, c->daddr, sizeof(c->daddr));
+	c->sport = v->sport;
+	c->dport = v->dport;
+	c->tx_bytes = nonneg(v->tx_bytes);
+	c->rx_bytes = nonneg(v->rx_bytes);
+	c->retransmits = nonneg(v->retransmits);
+	c->segs_out = nonneg(v->segs_out);
+	c->srtt_us = v->srtt_us;
+	c->events = conn_events(v->events);
+}
+
+static int tcp_collect(struct pt_family *f, struct pt_snapshot *s,
+		       uint32_t new_epoch)
+{
+	struct tcp_priv *p = f->priv;
+	int n;
+
+	n = pt_drain_epoch_map(p->skel->maps.tcp_conns,
+			       offsetof(struct pt_tcp_key, epoch),
+			       new_epoch ^ 1, fill_conn, s);
+	return n < 0 ? n : 0;
+}
+
+static void tcp_read_loss(struct pt_family *f, struct pt_loss *l)
+{
+	struct tcp_priv *p = f->priv;
+
+	pt_read_loss_map(p->skel->maps.loss, p->nr_cpus, l);
+}
+
+static void tcp_stop(struct pt_family *f)
+{
+	struct tcp_priv *p = f->priv;
+
+	tcp__destroy(p->skel);
+	p->skel = NULL;
+}
+
+struct pt_family *pt_tcp_family(void)
+{
+	static struct tcp_priv priv;
+	static struct pt_family fam = {
+		.id = PT_TCP,
+		.start = tcp_start,
+		.collect = tcp_collect,
+		.set_epoch = tcp_set_epoch,
+		.read_loss = tcp_read_loss,
+		.stop = tcp_stop,
+		.priv = &priv,
+	};
+
+	return &fam;
+}
