@@ -9,8 +9,9 @@
 #   fork      forks children that fault and exit within milliseconds: their
 #             sum must match the parent's cminflt (field 11), which the
 #             kernel adds up as it reaps them
-# A second run with -p checks that the filter keeps only that process and
-# that the system totals are the sum over the tasks shown.
+# Two more runs, with -p (file workload) and -c (anon workload, moved into a
+# cgroup of its own), check that the filters keep only that process, still
+# exact.  Every snapshot's totals must be the sum over the tasks shown.
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd python3 gcc
@@ -35,10 +36,18 @@ done
 on_exit "kill ${pids[*]}"
 for i in 0 1 2 3; do wait_line "$TMP/ready.$i" ready 20; done
 
-python3 - "$PERFTOP" "$TMP" "${pids[@]}" <<'PY'
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+[ -n "$cg2" ] || skip "no cgroup2 mount"
+cgname=perftop-fault-$$
+mkdir "$cg2/$cgname"
+# The cgroup can go only once its process is gone.
+on_exit "kill ${pids[0]}; for _ in \$(seq 40); do rmdir '$cg2/$cgname' && break; sleep 0.05; done"
+echo "${pids[0]}" >"$cg2/$cgname/cgroup.procs" || fail "cannot move ${pids[0]} into $cg2/$cgname"
+
+python3 - "$PERFTOP" "$TMP" "$cgname" "${pids[@]}" <<'PY'
 import json, subprocess, sys, time
-perftop, tmp = sys.argv[1], sys.argv[2]
-anon, filew, populate, forker = (int(p) for p in sys.argv[3:7])
+perftop, tmp, cgname = sys.argv[1], sys.argv[2], sys.argv[3]
+anon, filew, populate, forker = (int(p) for p in sys.argv[4:8])
 CHILDREN = -1	# pseudo pid: every short-lived child of forker
 names = {anon: "anon", filew: "file", populate: "populate", forker: "fork",
          CHILDREN: "fork children"}
@@ -75,7 +84,7 @@ def record(trace, pids, extra):
               for p in pids}
     if forker in pids:	# reaped children, as the kernel adds them up
         kernel[CHILDREN] = (after[forker][2] - before[forker][2], 0)
-    seen, tgids = {p: [0, 0] for p in list(kernel)}, set()
+    seen, tgids, cgroups = {p: [0, 0] for p in list(kernel)}, set(), set()
     header = None
     with open(trace) as f:
         for line in f:
@@ -88,6 +97,7 @@ def record(trace, pids, extra):
             tot = [0, 0]
             for t in fl["tasks"]:
                 tgids.add(t["tgid"])
+                cgroups.add(t["cgroup"])
                 tot[0] += t["minor"]
                 tot[1] += t["major"]
                 who = t["tgid"]
@@ -104,7 +114,7 @@ def record(trace, pids, extra):
     attach = header["probes"]["fault"]
     if not attach["ok"] or attach["attach"] not in ("tp_btf", "raw_tp"):
         sys.exit(f"FAIL: header says fault probe {attach}")
-    return kernel, seen, tgids
+    return kernel, seen, tgids, cgroups
 
 def compare(pid, kernel, seen, kind, idx, tol, least):
     k, s = kernel[pid][idx], seen[pid][idx]
@@ -116,15 +126,21 @@ def compare(pid, kernel, seen, kind, idx, tol, least):
         sys.exit(f"FAIL: {names[pid]} workload made only {k} {kind} faults")
     return err <= tol
 
-kernel, seen, _ = record(f"{tmp}/all.json", [anon, filew, populate, forker], [])
+kernel, seen, _, _ = record(f"{tmp}/all.json", [anon, filew, populate, forker], [])
 ok = compare(anon, kernel, seen, "minor", 0, 0.02, 100000)
 ok &= compare(filew, kernel, seen, "major", 1, 0.05, 500)
 ok &= compare(populate, kernel, seen, "minor", 0, 0.02, 100000)
 ok &= compare(CHILDREN, kernel, seen, "minor", 0, 0.02, 100000)
 
-kernel, seen, tgids = record(f"{tmp}/one.json", [filew], ["-p", str(filew)])
+kernel, seen, tgids, _ = record(f"{tmp}/pid.json", [filew], ["-p", str(filew)])
 ok &= compare(filew, kernel, seen, "major", 1, 0.05, 500)
-if tgids - {filew}:
-    sys.exit(f"FAIL: -p {filew} recorded other processes: {sorted(tgids - {filew})}")
+if tgids != {filew}:
+    sys.exit(f"FAIL: -p {filew} recorded processes {sorted(tgids)}")
+
+kernel, seen, tgids, cgroups = record(f"{tmp}/cg.json", [anon], ["-c", cgname])
+ok &= compare(anon, kernel, seen, "minor", 0, 0.02, 100000)
+if tgids != {anon} or cgroups != {"/" + cgname}:
+    sys.exit(f"FAIL: -c {cgname} recorded processes {sorted(tgids)} "
+             f"in cgroups {sorted(cgroups)}, want only {anon}")
 sys.exit(0 if ok else 1)
 PY
