@@ -3,41 +3,54 @@
  * Scheduler probe family: per-thread and per-CPU run-queue wait and on-CPU
  * time, aggregated in-kernel per interval.
  *
- * A thread starts waiting when it is woken (sched_wakeup, sched_wakeup_new)
- * or preempted while still runnable (sched_switch with prev runnable), and
- * stops when it is switched in.  This is the interval the kernel's own
- * schedstat run_delay (/proc/PID/task/TID/schedstat, field 2) measures.
+ * One hook: sched_switch.  The kernel already timestamps what we need in
+ * each task's sched_info (CONFIG_SCHED_INFO, which schedstat and delay
+ * accounting use): last_queued is when the task became runnable (woken, or
+ * preempted while runnable), last_arrival when it was last switched in,
+ * both in the run queue's clock.  At sched_switch, before the kernel's own
+ * sched_info_switch() consumes them, the switch-in's wait is
+ * rq->clock - next->sched_info.last_queued and the switch-out's on-CPU
+ * slice is rq->clock - prev->sched_info.last_arrival: the same arithmetic,
+ * on the same clock, as schedstat run_delay (/proc/PID/task/TID/schedstat,
+ * field 2).  So no wakeup hooks, no per-task timestamp storage, no
+ * bpf_ktime_get_ns(): at ~300k switches/s each of those was measured on
+ * the context-switch path (docs/performance.md).
  *
  * Per-event ring-buffer records would cost one reserve/submit per context
- * switch; at ~300k switches/s that was measured as the dominant cost, so
- * this family aggregates in place (docs/design.md has the numbers).
+ * switch; this family aggregates in place instead.
  */
 #include "common.bpf.h"
 #include "pt_hist.h"
 
 #define TASK_RUNNING 0
 
-/* Timestamps per task.  With BTF the kernel frees them with the task. */
-struct task_ts {
-	__u64 enqueued;	/* became runnable, 0 when not waiting */
-	__u64 oncpu;	/* switched in, 0 when not running */
-};
+/*
+ * tp_btf arguments are BTF pointers the verifier lets us load from directly
+ * (a plain load guarded by an exception-table entry); raw_tp ones need one
+ * bpf_probe_read_kernel() call per field.  On the context-switch path that
+ * difference matters, so hot fields go through this.
+ */
+#define TASK_READ(btf, t, field) ((btf) ? (t)->field : BPF_CORE_READ(t, field))
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct task_ts);
-} task_ts_storage SEC(".maps");
+/*
+ * This CPU's run-queue clock, which sched_info timestamps use (it is not
+ * bpf_ktime_get_ns()'s clock).  prev runs here, so its cfs_rq is this
+ * CPU's, whatever its class.  (The per-CPU `runqueues` symbol would be
+ * shorter but needs CONFIG_KALLSYMS_ALL.)
+ */
+static __always_inline __u64 rq_clock(struct task_struct *prev, bool btf)
+{
+	struct cfs_rq *cfs = TASK_READ(btf, prev, se.cfs_rq);
+	struct rq *rq;
 
-/* raw_tp fallback has no BTF task pointer: key by thread id instead.
- * The loader shrinks this to one entry when tp_btf is used. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct task_ts);
-} task_ts_hash SEC(".maps");
+	if (bpf_core_field_exists(cfs->rq)) {
+		rq = btf ? cfs->rq : BPF_CORE_READ(cfs, rq);
+	} else {
+		rq = (void *)cfs - bpf_core_field_offset(struct rq, cfs);
+		return BPF_CORE_READ(rq, clock);
+	}
+	return btf ? rq->clock : BPF_CORE_READ(rq, clock);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -58,32 +71,6 @@ struct {
 const volatile __u32 nr_cpus = 1;
 const struct pt_sched_task_val zero_task_val = {};
 
-static __always_inline struct task_ts *get_ts(struct task_struct *t, bool btf,
-					      bool create)
-{
-	struct task_ts *ts;
-	__u32 pid;
-
-	if (btf) {
-		ts = bpf_task_storage_get(&task_ts_storage, t, NULL, create ?
-					  BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-		if (!ts && create)
-			pt_count_loss(PT_LOSS_STORAGE);
-		return ts;
-	}
-	pid = BPF_CORE_READ(t, pid);
-	ts = bpf_map_lookup_elem(&task_ts_hash, &pid);
-	if (ts || !create)
-		return ts;
-	{
-		struct task_ts zero = {};
-
-		if (bpf_map_update_elem(&task_ts_hash, &pid, &zero, BPF_NOEXIST))
-			pt_count_loss(PT_LOSS_MAP_FULL);
-	}
-	return bpf_map_lookup_elem(&task_ts_hash, &pid);
-}
-
 static __always_inline struct pt_sched_task_val *task_val(struct task_struct *t,
 							   __u32 pid)
 {
@@ -91,7 +78,7 @@ static __always_inline struct pt_sched_task_val *task_val(struct task_struct *t,
 	bool created;
 
 	v = pt_agg_entry(&sched_tasks, pid, &zero_task_val, &created);
-	if (v && created) {
+	if (v && created) {	/* once per thread per interval */
 		v->tgid = BPF_CORE_READ(t, tgid);
 		v->cgroup_id = pt_task_cgroup_id(t);
 		BPF_CORE_READ_STR_INTO(&v->comm, t, comm);
@@ -106,120 +93,76 @@ static __always_inline struct pt_sched_cpu_val *cpu_val(void)
 	return bpf_map_lookup_elem(&sched_cpus, &idx);
 }
 
-static __always_inline int on_wakeup(struct task_struct *p, bool btf)
-{
-	struct task_ts *ts;
-
-	if (!pt_task_wanted(p))
-		return 0;
-	ts = get_ts(p, btf, true);
-	if (ts && !ts->enqueued)
-		ts->enqueued = bpf_ktime_get_ns();
-	return 0;
-}
-
+/* prev leaves the CPU: its slice since it was switched in is on-CPU time. */
 static __always_inline void account_out(struct task_struct *prev, __u64 now,
 					bool btf, struct pt_sched_cpu_val *cv)
 {
-	__u32 pid = BPF_CORE_READ(prev, pid);
+	__u32 pid = TASK_READ(btf, prev, pid);
 	struct pt_sched_task_val *v;
-	struct task_ts *ts;
-	__u64 ran;
+	__u64 arrived, ran;
 
 	if (!pid || !pt_task_wanted(prev))
 		return;	/* idle task, or filtered out */
-	ts = get_ts(prev, btf, true);
-	if (!ts)
+	arrived = TASK_READ(btf, prev, sched_info.last_arrival);
+	if (!arrived || arrived > now)
 		return;
-	if (ts->oncpu) {
-		ran = now - ts->oncpu;
-		ts->oncpu = 0;
-		v = task_val(prev, pid);
-		if (v)
-			v->oncpu_ns += ran;
-		if (cv)
-			cv->oncpu_ns += ran;
-	}
-	/* Preempted while runnable: it waits on a run queue from now on. */
-	if (pt_task_state(prev) == TASK_RUNNING)
-		ts->enqueued = now;
+	ran = now - arrived;
+	v = task_val(prev, pid);
+	if (v)
+		v->oncpu_ns += ran;
+	if (cv)
+		cv->oncpu_ns += ran;
 }
 
+static __always_inline void add_wait(__u64 *sum, __u64 *count, __u64 *max,
+				     __u32 *hist, __u32 b, __u64 wait)
+{
+	*sum += wait;
+	(*count)++;
+	if (wait > *max)
+		*max = wait;
+	if (b < PT_HIST_BUCKETS)
+		hist[b]++;
+}
+
+/* next gets the CPU: it waited since it became runnable.  A task the kernel
+ * did not time (last_queued 0) is skipped, as sched_info_arrive() does. */
 static __always_inline void account_in(struct task_struct *next, __u64 now,
 				       bool btf, struct pt_sched_cpu_val *cv)
 {
-	__u32 pid = BPF_CORE_READ(next, pid);
+	__u32 pid = TASK_READ(btf, next, pid);
 	struct pt_sched_task_val *v;
-	struct task_ts *ts;
-	__u64 wait;
+	__u64 queued, wait;
 	__u32 b;
 
 	if (!pid || !pt_task_wanted(next))
 		return;
-	ts = get_ts(next, btf, true);
-	if (!ts)
+	queued = TASK_READ(btf, next, sched_info.last_queued);
+	if (!queued || queued > now)
 		return;
-	ts->oncpu = now;
-	if (!ts->enqueued)
-		return;	/* woke before perftop started: wait unknown */
-	wait = now - ts->enqueued;
-	ts->enqueued = 0;
+	wait = now - queued;
 	b = pt_hist_bucket(wait) & 0x1ff;
 	v = task_val(next, pid);
-	if (v) {
-		v->runq_wait_ns += wait;
-		v->runq_count++;
-		if (wait > v->runq_max_ns)
-			v->runq_max_ns = wait;
-		if (b < PT_HIST_BUCKETS)
-			v->hist[b]++;
-	}
-	if (cv) {
-		cv->runq_wait_ns += wait;
-		cv->runq_count++;
-		if (wait > cv->runq_max_ns)
-			cv->runq_max_ns = wait;
-		if (b < PT_HIST_BUCKETS)
-			cv->hist[b]++;
-	}
+	if (v)
+		add_wait(&v->runq_wait_ns, &v->runq_count, &v->runq_max_ns,
+			 v->hist, b, wait);
+	if (cv)
+		add_wait(&cv->runq_wait_ns, &cv->runq_count, &cv->runq_max_ns,
+			 cv->hist, b, wait);
 }
 
 static __always_inline int on_switch(struct task_struct *prev,
 				     struct task_struct *next, bool btf)
 {
 	struct pt_sched_cpu_val *cv = cpu_val();
-	__u64 now = bpf_ktime_get_ns();
+	/* __schedule() updated the clock before picking next; the kernel's
+	 * sched_info_switch() right after this tracepoint reads the same. */
+	__u64 now = rq_clock(prev, btf);
 
 	account_out(prev, now, btf, cv);
 	account_in(next, now, btf, cv);
 	return 0;
 }
-
-/* Forget the fallback map's entry so exited threads do not fill it. */
-static __always_inline int on_exit(struct task_struct *p, bool btf)
-{
-	__u32 pid;
-
-	if (btf)
-		return 0;	/* task storage dies with the task */
-	pid = BPF_CORE_READ(p, pid);
-	bpf_map_delete_elem(&task_ts_hash, &pid);
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(tpbtf_sched_wakeup, struct task_struct *p)
-{ return on_wakeup(p, true); }
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(rawtp_sched_wakeup, struct task_struct *p)
-{ return on_wakeup(p, false); }
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(tpbtf_sched_wakeup_new, struct task_struct *p)
-{ return on_wakeup(p, true); }
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(rawtp_sched_wakeup_new, struct task_struct *p)
-{ return on_wakeup(p, false); }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tpbtf_sched_switch, bool preempt, struct task_struct *prev,
@@ -229,10 +172,3 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(rawtp_sched_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 { return on_switch(prev, next, false); }
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(tpbtf_sched_exit, struct task_struct *p)
-{ return on_exit(p, true); }
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(rawtp_sched_exit, struct task_struct *p)
-{ return on_exit(p, false); }

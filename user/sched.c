@@ -13,9 +13,7 @@
 #include "sched.skel.h"
 #include "util.h"
 
-static const char *const sched_tracepoints[] = {
-	"sched_switch", "sched_wakeup", "sched_wakeup_new", "sched_process_exit",
-};
+static const char *const sched_tracepoints[] = { "sched_switch" };
 
 struct sched_priv {
 	struct sched *skel;
@@ -39,8 +37,6 @@ static int sched_try(struct pt_family *f, struct sched_priv *p,
 	skel->rodata->filter_cgroup_level = flt->cgroup_level;
 	skel->rodata->nr_cpus = flt->nr_cpus;
 	bpf_map__set_max_entries(skel->maps.sched_cpus, 2 * flt->nr_cpus);
-	if (mode == PT_ATTACH_TP_BTF)
-		bpf_map__set_max_entries(skel->maps.task_ts_hash, 1);
 	pt_select_attach(skel->obj, mode);
 
 	err = sched__load(skel);

@@ -1,0 +1,464 @@
+#!/bin/bash
+# perftop's overhead benchmark (`make bench`): regenerates docs/performance.md.
+#
+# For each workload (context switches, page faults, block I/O, TCP) it runs
+# the same fixed amount of work under several configurations, in interleaved
+# rounds (round r runs every configuration once, in an order rotated by r):
+#   base        nothing attached
+#   floor       empty BPF programs on the hooks the perftop family uses
+#               (scripts/bench/floor.*), i.e. the cost of attaching at all
+#   floor-tp    the same, as classic tracepoints (what bpftrace attaches)
+#   perftop-F   perftop record --probes F -i 1
+#   perftop-all perftop record with every family this build has
+#   bpftrace    the bpftrace tool for the same question (peer)
+# Slowdown is the run time over the baseline of the same round; the table
+# shows the median over rounds and the min..max spread.
+#
+#   OUT=build scripts/bench.sh        full run, writes docs/performance.md
+#   BENCH_QUICK=1 scripts/bench.sh    short run for development, writes
+#                                     $OUT/bench/performance.md
+#   BENCH_DOC=FILE                    write the report there instead
+#   BENCH_ONLY=sched,fault,...        only these workloads (and no extras
+#                                     unless "extras" is listed)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-build}
+case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
+PERFTOP=$OUT/perftop
+BENCH=$OUT/bench
+QUICK=${BENCH_QUICK:-0}
+ONLY=${BENCH_ONLY:-sched,fault,io,tcp,extras}
+ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CPU=$(($(nproc) - 1))	# workloads run pinned here
+ALL_FAMILIES="sched fault block tcp"
+
+if [ "$QUICK" = 1 ]; then
+	ROUNDS=${BENCH_ROUNDS:-2}
+	SCHED_LOOPS=100000 FAULT_ROUNDS=10 IO_MB=64 TCP_MB=1024
+	IDLE_S=5 RSS_S=4 DROP_S=10 THREADS=2000 CONNS=2000
+	DOC=${BENCH_DOC:-$BENCH/performance.md}
+else
+	ROUNDS=${BENCH_ROUNDS:-5}
+	SCHED_LOOPS=200000 FAULT_ROUNDS=20 IO_MB=256 TCP_MB=4096
+	IDLE_S=20 RSS_S=10 DROP_S=60 THREADS=10000 CONNS=10000
+	DOC=${BENCH_DOC:-$ROOT/docs/performance.md}
+fi
+
+die() { echo "perftop: bench: $*" >&2; exit 1; }
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+has() { [[ ",$ONLY," == *",$1,"* ]]; }
+now_ns() { date +%s%N; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root to load BPF programs: run as root"
+[ -x "$PERFTOP" ] || die "no $PERFTOP: run make OUT=${OUT#"$ROOT"/} first"
+for c in perf fio iperf3 bpftrace clang gcc python3 losetup taskset; do
+	command -v $c >/dev/null || die "needs $c: run scripts/install-deps.sh"
+done
+
+WORK=$(mktemp -d /tmp/perftop-bench.XXXXXX)
+PIDS=()
+LOOPDEV=
+MOUNTED_TRACEFS=0
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	[ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV" 2>/dev/null
+	[ "$MOUNTED_TRACEFS" = 1 ] && umount /sys/kernel/tracing 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- helpers built from scripts/bench/ (never part of perftop) ----------
+build_helpers() {
+	mkdir -p "$BENCH"
+	clang -g -O2 -target bpf -D__TARGET_ARCH_$ARCH -Wall -Werror \
+		-I"$ROOT/vmlinux/$ARCH" -c "$ROOT/scripts/bench/floor.bpf.c" \
+		-o "$BENCH/floor.bpf.o"
+	gcc -O2 -Wall -Wextra -Werror "$ROOT/scripts/bench/floor.c" \
+		-lbpf -lelf -lz -o "$BENCH/floor"
+	gcc -O2 -Wall -Wextra -Werror "$ROOT/scripts/bench/faulter.c" \
+		-o "$BENCH/faulter"
+	gcc -O2 -Wall -Wextra -Werror -pthread "$ROOT/scripts/bench/conns.c" \
+		-o "$BENCH/conns"
+}
+
+# bpftrace's tracepoint: probes need tracefs.
+need_tracefs() {
+	[ -e /sys/kernel/tracing/events/sched ] && return 0
+	mount -t tracefs nodev /sys/kernel/tracing && MOUNTED_TRACEFS=1
+}
+
+# Families this perftop build can run: the header says which started.
+detect_families() {
+	local list
+	list=$(echo "$ALL_FAMILIES" | tr ' ' ',')
+	"$PERFTOP" record --probes "$list" -i 0.1 -d 0.1 -o - 2>/dev/null |
+		python3 -c '
+import json, sys
+h = json.loads(sys.stdin.readline())
+print(" ".join(f for f, p in h["probes"].items() if p.get("ok")))' || true
+}
+
+# The tp_btf hooks (or perf_event) a family's BPF source declares, as
+# floor arguments.
+floor_hooks() {
+	local src=$ROOT/bpf/$1.bpf.c
+	grep -o 'SEC("tp_btf/[a-z0-9_]*")' "$src" | sed 's/SEC("tp_btf\//btf:/; s/")//' | sort -u
+	grep -q 'SEC("perf_event")' "$src" && ! grep -q 'SEC("tp_btf/' "$src" &&
+		echo perf:faults
+	return 0
+}
+
+# ---- bpftrace peers: patched copies in $WORK, never committed ----------
+# The shipped tools include kernel headers this system lacks, or use
+# kprobes (not in this kernel); each copy changes only that.
+make_peers() {
+	local tools=/usr/sbin d
+	for d in /usr/share/bpftrace/tools /usr/sbin; do
+		[ -f $d/runqlat.bt ] && tools=$d && break
+	done
+	sed -e '/#include <linux\/sched.h>/d' -e 's/TASK_RUNNING/0/' \
+		$tools/runqlat.bt >"$WORK/sched.bt"
+	sed -e 's/kprobe:blk_account_io_start,/tracepoint:block:block_rq_issue/' \
+		-e '/kprobe:__blk_account_io_start/d' \
+		-e 's/kprobe:blk_account_io_done,/tracepoint:block:block_rq_complete/' \
+		-e '/kprobe:__blk_account_io_done/d' \
+		-e 's/\[arg0\]/[args->dev, args->sector]/g' \
+		$tools/biolatency.bt >"$WORK/io.bt"
+	# No shipped tool counts page faults; the bpftrace reference guide's
+	# one-liner form, per thread.
+	echo 'software:page-faults:1 { @faults[tid] = count(); }' >"$WORK/fault.bt"
+	# TCP: per-connection bytes, what perftop's tcp family answers
+	# (tcplife.bt's question, on tracepoints instead of kprobes).
+	cat >"$WORK/tcp.bt" <<'EOF'
+tracepoint:sock:inet_sock_set_state { @state[args->skaddr] = args->newstate; }
+tracepoint:tcp:tcp_probe { @bytes[args->sport, args->dport] = sum(args->data_len); }
+EOF
+	# Readiness mark: bpftrace runs BEGIN once every probe is attached.
+	for f in "$WORK"/*.bt; do
+		if grep -q '^BEGIN' "$f"; then
+			awk '/^BEGIN/ { b = 1 }
+			     b && /\{/ { sub(/\{/, "{ printf(\"bench-ready\\n\");"); b = 0 }
+			     { print }' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+		else
+			printf 'BEGIN { printf("bench-ready\\n"); }\n' >>"$f"
+		fi
+	done
+}
+
+# ---- tracers -------------------------------------------------------------
+TRACER_PID=
+TRACER_OUT=
+
+wait_for() {	# FILE PATTERN: wait until it appears (20 s)
+	local i
+	for ((i = 0; i < 400; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$TRACER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$1" "$1.err" >&2 2>/dev/null || true
+	die "tracer '$TRACER_CMD' did not become ready"
+}
+
+# start_tracer WORKLOAD CONFIG
+start_tracer() {
+	local wl=$1 cfg=$2
+	TRACER_PID= TRACER_OUT=$WORK/tracer.out TRACER_CMD=$cfg
+	rm -f "$TRACER_OUT" "$TRACER_OUT.err"
+	case $cfg in
+	base) return 0 ;;
+	floor)
+		# shellcheck disable=SC2046
+		"$BENCH/floor" "$BENCH/floor.bpf.o" $(floor_hooks "$(family_of "$wl")") \
+			>"$TRACER_OUT" 2>"$TRACER_OUT.err" &
+		TRACER_PID=$!; wait_for "$TRACER_OUT" ready ;;
+	floor-tp)
+		"$BENCH/floor" "$BENCH/floor.bpf.o" tp:sched/sched_switch \
+			tp:sched/sched_wakeup tp:sched/sched_wakeup_new \
+			>"$TRACER_OUT" 2>"$TRACER_OUT.err" &
+		TRACER_PID=$!; wait_for "$TRACER_OUT" ready ;;
+	perftop-*)
+		local probes=${cfg#perftop-}
+		[ "$probes" = all ] && probes=$(echo $FAMILIES | tr ' ' ',')
+		"$PERFTOP" record --probes "$probes" -i 1 -f -o "$TRACER_OUT" \
+			2>"$TRACER_OUT.err" &
+		TRACER_PID=$!; wait_for "$TRACER_OUT" '"type":"header"' ;;
+	bpftrace)
+		bpftrace "$WORK/$wl.bt" >"$TRACER_OUT" 2>"$TRACER_OUT.err" &
+		TRACER_PID=$!; wait_for "$TRACER_OUT" bench-ready ;;
+	esac
+	PIDS+=("$TRACER_PID")
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+peak_rss_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# Stop the tracer; print "ticks rss_kb drops" (drops: perftop's end line).
+stop_tracer() {
+	local ticks0=$1 ticks rss drops=-
+	if [ -z "$TRACER_PID" ]; then
+		echo "- - -"
+		return
+	fi
+	ticks=$(($(cpu_ticks "$TRACER_PID") - ticks0))
+	rss=$(peak_rss_kb "$TRACER_PID")
+	kill -INT "$TRACER_PID"
+	wait "$TRACER_PID" || true
+	if [[ $TRACER_CMD == perftop-* ]]; then
+		drops=$(tail -n 1 "$TRACER_OUT" | python3 -c '
+import json, sys
+l = json.loads(sys.stdin.read())["loss"]
+print(l["ringbuf_drops"] + l["map_full"] + l["storage_fail"])') ||
+			die "perftop wrote no end line: $(cat "$TRACER_OUT.err")"
+	fi
+	echo "$ticks $rss $drops"
+}
+
+# BPF tracing programs loaded by someone else (other tools, tests) disturb
+# the numbers; each run records how many there were.
+foreign_progs() {
+	bpftool prog show 2>/dev/null |
+		grep -cE '^[0-9]+: (tracing|raw_tracepoint|tracepoint|perf_event|kprobe) ' || true
+}
+
+# ---- workloads: each prints "seconds events" -----------------------------
+family_of() {
+	case $1 in io) echo block ;; *) echo "$1" ;; esac
+}
+
+ctxt() { awk '/^ctxt/ {print $2}' /proc/stat; }
+snmp_tcp() {	# field of the Tcp: line in /proc/net/snmp
+	awk -v f="$1" '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == f) c = i; n = 1 } else print $c }' /proc/net/snmp
+}
+
+wl_sched() {
+	local c0 t0 t1
+	c0=$(ctxt); t0=$(now_ns)
+	taskset -c $CPU perf bench sched pipe -l $SCHED_LOOPS >/dev/null
+	t1=$(now_ns)
+	echo "$((t1 - t0)) $(($(ctxt) - c0))" | awk '{printf "%.6f %d\n", $1 / 1e9, $2}'
+}
+
+wl_fault() {
+	taskset -c $CPU "$BENCH/faulter" 64 $FAULT_ROUNDS |
+		sed -E 's/faults=([0-9]+) ns=([0-9]+)/\2 \1/' |
+		awk '{printf "%.6f %d\n", $1 / 1e9, $2}'
+}
+
+setup_io() {
+	[ -n "$LOOPDEV" ] && return 0
+	# Backed by memory, so the device is fast and the tracer's cost per
+	# I/O is visible instead of disk latency.
+	truncate -s 256M /dev/shm/perftop-bench.img
+	LOOPDEV=$(losetup --find --show /dev/shm/perftop-bench.img)
+	rm -f /dev/shm/perftop-bench.img	# freed when the loop goes away
+}
+
+wl_io() {
+	taskset -c $CPU fio --name=bench --filename="$LOOPDEV" --direct=1 \
+		--rw=randread --bs=4k --ioengine=psync --size=256M \
+		--io_size=${IO_MB}M --output-format=json 2>/dev/null |
+		python3 -c '
+import json, sys
+j = json.load(sys.stdin)["jobs"][0]
+print("%.6f %d" % (j["job_runtime"] / 1e3, j["read"]["total_ios"]))'
+}
+
+setup_tcp() {
+	[ -n "${IPERF_PID:-}" ] && return 0
+	taskset -c $CPU iperf3 -s -p 5299 >/dev/null 2>&1 &
+	IPERF_PID=$!
+	PIDS+=("$IPERF_PID")
+	sleep 0.3
+}
+
+wl_tcp() {
+	local s0 t0 t1
+	s0=$(($(snmp_tcp OutSegs) + $(snmp_tcp InSegs))); t0=$(now_ns)
+	taskset -c $CPU iperf3 -c 127.0.0.1 -p 5299 -n ${TCP_MB}M -l 16K >/dev/null
+	t1=$(now_ns)
+	echo "$((t1 - t0)) $(($(snmp_tcp OutSegs) + $(snmp_tcp InSegs) - s0))" |
+		awk '{printf "%.6f %d\n", $1 / 1e9, $2}'
+}
+
+# ---- the interleaved matrix ---------------------------------------------
+RESULTS=$WORK/results.tsv
+
+configs_for() {
+	local wl=$1 fam
+	fam=$(family_of "$wl")
+	echo base
+	echo floor
+	[ "$wl" = sched ] && echo floor-tp
+	echo "perftop-$fam"
+	[ "$(echo $FAMILIES | wc -w)" -gt 1 ] && echo perftop-all
+	echo bpftrace
+}
+
+run_one() {	# WORKLOAD CONFIG ROUND
+	local wl=$1 cfg=$2 round=$3 foreign ticks0=0 res stats
+	foreign=$(foreign_progs)
+	start_tracer "$wl" "$cfg"
+	[ -n "$TRACER_PID" ] && ticks0=$(cpu_ticks "$TRACER_PID")
+	res=$(wl_"$wl")
+	stats=$(stop_tracer "$ticks0")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$cfg" "$round" \
+		"$(echo "$res" | tr ' ' '\t')" "$(echo "$stats" | tr ' ' '\t')" \
+		"$foreign" >>"$RESULTS"
+	log "$wl $cfg round $round: $res (tracer ticks/rss/drops: $stats; foreign progs $foreign)"
+}
+
+run_matrix() {	# WORKLOAD
+	local wl=$1 fam cfgs r i n
+	fam=$(family_of "$wl")
+	if [[ " $FAMILIES " != *" $fam "* ]]; then
+		printf '%s\tmissing\t0\t0\t0\t-\t-\t-\t0\n' "$wl" >>"$RESULTS"
+		log "$wl: perftop has no $fam family yet, skipped"
+		return
+	fi
+	mapfile -t cfgs < <(configs_for "$wl")
+	n=${#cfgs[@]}
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for ((i = 0; i < n; i++)); do
+			run_one "$wl" "${cfgs[(i + r) % n]}" "$r"
+		done
+	done
+}
+
+# ---- extras --------------------------------------------------------------
+EXTRAS=$WORK/extras.tsv
+
+extra() { printf '%s\t%s\n' "$1" "$2" >>"$EXTRAS"; log "$1: $2"; }
+
+# perftop's own CPU over IDLE_S seconds at -i 1, all families.
+measure_idle() {
+	local pid t0 ticks0 ticks1 t1 load
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	"$PERFTOP" record -i 1 -f -o "$WORK/idle.json" 2>/dev/null &
+	pid=$!; PIDS+=("$pid")
+	sleep 1
+	ticks0=$(cpu_ticks $pid); t0=$(now_ns)
+	sleep "$IDLE_S"
+	ticks1=$(cpu_ticks $pid); t1=$(now_ns)
+	kill -INT $pid; wait $pid || true
+	extra idle_cpu_pct "$(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" \
+		-v ns=$((t1 - t0)) 'BEGIN {printf "%.2f", 100 * t / hz / (ns / 1e9)}')"
+	extra idle_load "$load"
+}
+
+# Time from exec to the first screen of `perftop top -b -n 1`; if this
+# build has no top yet, to the header line of `perftop record`.
+measure_startup() {
+	python3 - "$PERFTOP" <<'EOF' | while read -r k v; do extra "$k" "$v"; done
+import subprocess, sys, time
+perftop = sys.argv[1]
+
+def first_line(cmd):
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    line = p.stdout.readline()
+    t1 = time.monotonic()
+    p.terminate()
+    p.wait()
+    return line, t1 - t0, p.returncode
+
+times, ok = [], True
+for _ in range(5):
+    line, dt, rc = first_line([perftop, "top", "-b", "-n", "1"])
+    if not line or b"not implemented" in line.lower():
+        ok = False
+        break
+    times.append(dt)
+if ok:
+    print("startup_cmd", "top -b -n 1 (first screen)")
+else:
+    times = []
+    for _ in range(5):
+        line, dt, rc = first_line([perftop, "record", "-i", "1", "-o", "-"])
+        times.append(dt)
+    print("startup_cmd", "record (header line; top not landed)")
+times.sort()
+print("startup_ms", "%.0f" % (times[len(times) // 2] * 1e3))
+print("startup_ms_max", "%.0f" % (times[-1] * 1e3))
+EOF
+}
+
+# Peak RSS with THREADS live threads and CONNS open TCP connections.
+measure_rss() {
+	local cpid pid out=$WORK/rss.json
+	"$BENCH/conns" "$THREADS" "$CONNS" >"$WORK/conns.out" &
+	cpid=$!; PIDS+=("$cpid")
+	for _ in $(seq 200); do
+		grep -q ready "$WORK/conns.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q ready "$WORK/conns.out" || die "conns did not start"
+	"$PERFTOP" record -i 1 -d "$RSS_S" -f -o "$out" 2>/dev/null &
+	pid=$!; PIDS+=("$pid")
+	local peak=0 v
+	while kill -0 $pid 2>/dev/null; do
+		v=$(peak_rss_kb $pid 2>/dev/null || echo 0)
+		[ "${v:-0}" -gt "$peak" ] && peak=$v
+		sleep 0.2
+	done
+	wait $pid || true
+	kill $cpid; wait $cpid 2>/dev/null || true
+	extra rss_threads "$THREADS"
+	extra rss_conns "$CONNS"
+	extra rss_peak_kb "$peak"
+	extra rss_tasks_seen "$(python3 - "$out" <<'EOF'
+import json, sys
+n, loss = 0, None
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "snapshot":
+        n = max(n, len(o.get("sched", {}).get("tasks", [])))
+    elif o["type"] == "end":
+        loss = o["loss"]
+print(n, "max tasks in a snapshot; loss", json.dumps(loss, separators=(",", ":")))
+EOF
+)"
+}
+
+main() {
+	log "building bench helpers into $BENCH"
+	build_helpers
+	need_tracefs || die "cannot mount tracefs on /sys/kernel/tracing (bpftrace needs it)"
+	make_peers
+	FAMILIES=$(detect_families)
+	[ -n "$FAMILIES" ] || die "perftop could not start any family: run $PERFTOP doctor"
+	log "perftop families: $FAMILIES; $ROUNDS rounds; workloads pinned to CPU $CPU"
+	: >"$RESULTS"; : >"$EXTRAS"
+	extra load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
+	local t0 wl
+	t0=$(date +%s)
+	for wl in sched fault io tcp; do
+		has "$wl" || continue
+		case $wl in io) setup_io ;; tcp) setup_tcp ;; esac
+		run_matrix "$wl"
+	done
+	if has extras; then
+		measure_idle
+		measure_startup
+		measure_rss
+		[ -x "$ROOT/scripts/bench/drops.sh" ] &&
+			BENCH=$BENCH PERFTOP=$PERFTOP DROP_S=$DROP_S FAMILIES=$FAMILIES \
+			"$ROOT/scripts/bench/drops.sh" >>"$EXTRAS"
+	fi
+	extra load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+	extra bench_seconds $(($(date +%s) - t0))
+	mkdir -p "$(dirname "$DOC")"
+	python3 "$ROOT/scripts/bench/report.py" "$RESULTS" "$EXTRAS" \
+		"$FAMILIES" "$QUICK" "$ROOT" "$ROUNDS" >"$DOC.tmp"
+	mv "$DOC.tmp" "$DOC"
+	cp "$RESULTS" "$BENCH/results.tsv"
+	cp "$EXTRAS" "$BENCH/extras.tsv"
+	log "wrote $DOC"
+	sed -n '/^## Results/,/^## Method/p' "$DOC" | head -n -1
+}
+
+main "$@"

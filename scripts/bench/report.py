@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Turn scripts/bench.sh's raw results into docs/performance.md (stdout).
+
+results.tsv: workload config round seconds events ticks rss_kb drops foreign
+extras.tsv:  key value
+"""
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+results, extras_path, families, quick, root, rounds = sys.argv[1:7]
+families = families.split()
+HZ = os.sysconf("SC_CLK_TCK")
+
+WORKLOADS = {
+    "sched": ("Context switches", "`taskset -c N perf bench sched pipe` "
+              "(two processes ping-ponging through a pipe on one CPU)",
+              "context switch", "sched"),
+    "fault": ("Page faults", "`scripts/bench/faulter`: mmap 64 MiB anonymous, "
+              "write one byte per 4 KiB page, munmap, repeat (pinned)",
+              "page fault", "fault"),
+    "io": ("Block I/O", "`fio` 4 KiB random direct reads (psync) on a loop "
+           "device backed by memory (pinned)", "I/O", "block"),
+    "tcp": ("TCP", "`iperf3` over loopback, 16 KiB writes, client and server "
+            "pinned to one CPU", "segment (in+out)", "tcp"),
+}
+PEERS = {
+    "sched": "bpftrace runqlat.bt (shipped tool; `#include` dropped, "
+             "TASK_RUNNING read as 0)",
+    "fault": "bpftrace `software:page-faults:1 { @faults[tid] = count(); }`",
+    "io": "bpftrace biolatency.bt (shipped tool; kprobes replaced by the "
+          "block_rq_issue/complete tracepoints)",
+    "tcp": "bpftrace: inet_sock_set_state + tcp_probe, bytes per connection",
+}
+CONFIG_NAMES = {
+    "base": "baseline (nothing attached)",
+    "floor": "floor: empty tp_btf programs on the same hooks",
+    "floor-tp": "floor: empty classic tracepoint programs",
+    "bpftrace": "bpftrace peer",
+    "perftop-all": "perftop, all families",
+}
+
+
+def load_rows():
+    rows = defaultdict(lambda: defaultdict(dict))
+    missing = []
+    with open(results) as f:
+        for line in f:
+            wl, cfg, rnd, sec, ev, ticks, rss, drops, foreign = \
+                line.rstrip("\n").split("\t")
+            if cfg == "missing":
+                missing.append(wl)
+                continue
+            rows[wl][cfg][int(rnd)] = dict(
+                sec=float(sec), events=int(ev),
+                ticks=None if ticks == "-" else int(ticks),
+                rss=None if rss == "-" else int(rss),
+                drops=None if drops == "-" else int(drops),
+                foreign=int(foreign))
+    return rows, missing
+
+
+def config_label(cfg):
+    if cfg in CONFIG_NAMES:
+        return CONFIG_NAMES[cfg]
+    return "perftop, %s family" % cfg.split("-", 1)[1]
+
+
+def fmt(v, spec, none="–"):
+    return none if v is None else format(v, spec)
+
+
+def table(wl, runs):
+    base = runs["base"]
+    out = ["| configuration | slowdown (median) | spread | ns per %s | "
+           "%ss/s | drops | tracer CPU | tracer peak RSS |"
+           % (WORKLOADS[wl][2], WORKLOADS[wl][2]),
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    summary = {}
+    for cfg, per_round in runs.items():
+        ratios, ns_per, rates = [], [], []
+        ticks = secs = 0
+        rss = drops = None
+        for rnd, r in per_round.items():
+            b = base.get(rnd)
+            rates.append(r["events"] / r["sec"])
+            if b:
+                ratios.append(r["sec"] / b["sec"] - 1)
+                if b["events"]:
+                    ns_per.append((r["sec"] - b["sec"]) * 1e9 / b["events"])
+            if r["ticks"] is not None:
+                ticks += r["ticks"]
+                secs += r["sec"]
+            if r["rss"] is not None:
+                rss = max(rss or 0, r["rss"])
+            if r["drops"] is not None:
+                drops = (drops or 0) + r["drops"]
+        med = statistics.median(ratios)
+        summary[cfg] = med
+        cpu = 100.0 * ticks / HZ / secs if secs else None
+        if cfg == "base":
+            slow, spread, nsev = "0 (reference)", "–", "–"
+        else:
+            slow = "%+.1f%%" % (100 * med)
+            spread = "%+.1f..%+.1f" % (100 * min(ratios), 100 * max(ratios))
+            nsev = "%.0f" % statistics.median(ns_per)
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            config_label(cfg), slow, spread, nsev,
+            "%.0fk" % (statistics.median(rates) / 1e3),
+            fmt(drops, "d"), fmt(cpu, ".1f") + ("%" if cpu is not None else ""),
+            fmt(rss and rss / 1024, ".1f") + (" MiB" if rss else "")))
+    return out, summary
+
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem = 0
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) // 1024
+    try:
+        commit = subprocess.run(["git", "-C", root, "rev-parse", "--short",
+                                 "HEAD"], capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = "?"
+    clock = open("/sys/devices/system/clocksource/clocksource0/"
+                 "current_clocksource").read().strip()
+    return [
+        "- CPU: %s, %d CPUs online (`nproc`), clocksource %s"
+        % (model, os.cpu_count(), clock),
+        "- Kernel: %s (%s)" % (platform.release(), platform.machine()),
+        "- Memory: %d MiB" % mem,
+        "- perftop: commit %s, families in this build: %s"
+        % (commit, ", ".join(families)),
+        "- Date: %s" % time.strftime("%Y-%m-%d %H:%M %Z"),
+    ]
+
+
+def main():
+    rows, missing = load_rows()
+    ex = {}
+    with open(extras_path) as f:
+        for line in f:
+            k, v = line.rstrip("\n").split("\t", 1)
+            ex[k] = v
+    p = print
+    p("# perftop performance")
+    p()
+    p("Generated by `make bench` (scripts/bench.sh%s); do not edit by hand."
+      % (", BENCH_QUICK=1: short development run" if quick == "1" else ""))
+    p()
+    p("## Machine")
+    p()
+    for line in machine():
+        p(line)
+    p("- Load average at start / end: %s / %s"
+      % (ex.get("load_start", "?"), ex.get("load_end", "?")))
+    foreign = max((r["foreign"] for wl in rows.values() for c in wl.values()
+                   for r in c.values()), default=0)
+    p("- Other BPF tracing programs loaded during runs (other tools or "
+      "tests on the machine): at most %d" % foreign)
+    p()
+    p("## Results")
+    p()
+    p("Slowdown is the workload's run time over the baseline run of the same "
+      "round (%s interleaved rounds), median and min..max spread over rounds. "
+      "ns per event is the added time divided by the baseline's event count; "
+      "events/s is the rate the workload achieved under that configuration. "
+      "Drops are perftop's own loss counters (ring-buffer drops + map full + "
+      "storage failures, from the trace's end line). Tracer CPU is the "
+      "tracer's utime+stime over the runs' wall time (percent of one CPU); "
+      "peak RSS is VmHWM." % rounds)
+    p()
+    verdicts = []
+    for wl in ("sched", "fault", "io", "tcp"):
+        title, how, ev, fam = WORKLOADS[wl]
+        if wl in missing:
+            p("### %s" % title)
+            p()
+            p("Not measured: perftop has no `%s` family in this build "
+              "(not landed yet)." % fam)
+            p()
+            continue
+        if wl not in rows:
+            continue
+        p("### %s" % title)
+        p()
+        p("Workload: %s. Peer: %s." % (how, PEERS[wl]))
+        p()
+        lines, summary = table(wl, rows[wl])
+        for line in lines:
+            p(line)
+        p()
+        mine = summary.get("perftop-" + fam)
+        if mine is not None and "bpftrace" in summary:
+            verdicts.append((title, mine, summary.get("floor"),
+                             summary["bpftrace"]))
+    if verdicts:
+        p("Summary (median slowdown): " + "; ".join(
+            "%s: perftop %+.1f%%, floor %+.1f%%, bpftrace %+.1f%%"
+            % (t, 100 * m, 100 * (f or 0), 100 * b)
+            for t, m, f, b in verdicts) + ".")
+        p()
+    p("### perftop itself")
+    p()
+    p("| measure | value | target |")
+    p("|---|---:|---|")
+    if "idle_cpu_pct" in ex:
+        p("| CPU at `-i 1`, all families, machine otherwise quiet "
+          "(load %s) | %s%% of one CPU | < 1%% |"
+          % (ex.get("idle_load", "?"), ex["idle_cpu_pct"]))
+    if "startup_ms" in ex:
+        p("| start to first output: %s | %s ms (median of 5, max %s ms) "
+          "| < 1000 ms |" % (ex["startup_cmd"], ex["startup_ms"],
+                             ex["startup_ms_max"]))
+    if "rss_peak_kb" in ex:
+        p("| peak RSS with %s live threads and %s open TCP connections "
+          "(`scripts/bench/conns`), all families, `record -i 1` | %.1f MiB "
+          "(%s) | < 64 MiB |"
+          % (ex["rss_threads"], ex["rss_conns"],
+             int(ex["rss_peak_kb"]) / 1024, ex.get("rss_tasks_seen", "")))
+    if "drops_result" in ex:
+        p("| ring-buffer drops under load: %s | %s | 0 |"
+          % (ex.get("drops_load", "?"), ex["drops_result"]))
+    else:
+        p("| ring-buffer drops at 1M events/s | not measured: no ring-buffer "
+          "family (block, tcp) in this build | 0 |")
+    p()
+    p("Whole benchmark: %s s." % ex.get("bench_seconds", "?"))
+    p()
+    p("## Method")
+    p()
+    p("""- Every workload does a fixed amount of work and is timed; each
+  configuration is started, made ready (perftop's trace header written, the
+  floor loader's "ready", bpftrace's BEGIN), the workload runs, the tracer
+  is stopped.  Round r runs every configuration once, in an order rotated
+  by r, so slow drifts of the machine hit all configurations alike; the
+  slowdown is always against the baseline of the same round.
+- Workloads are pinned to the last CPU (`taskset`); the tracers are not.
+- The floor loader (`scripts/bench/floor.c`, programs in
+  `scripts/bench/floor.bpf.c`, built by the script, never part of
+  perftop) attaches empty programs to exactly the tp_btf hooks the perftop
+  family's BPF source declares; `floor-tp` attaches them as classic
+  tracepoints, as bpftrace's `tracepoint:` probes do.
+- bpftrace peers are the shipped tools where they work here, patched at
+  run time in a temporary directory (this kernel has no kprobes and no
+  kernel headers); nothing of bpftrace is kept in this repository.
+- perftop runs as `perftop record --probes FAMILY -i 1 -o FILE`; its drops
+  are read from the trace's end line.
+- Noise: the machine is shared (other builds and tests run concurrently);
+  read the spread column, and the load averages above.  Re-run with
+  `make bench` on a quiet machine for publishable numbers.""")
+
+
+main()
