@@ -117,6 +117,7 @@ struct rule_ctx {
 
 struct rule_def {
 	const char *name, *subsystem, *unit, *what, *advice;
+	const char *culprit_unit;	/* what a culprit's value counts */
 	struct pt_threshold def;
 	bool rate;		/* culprit value is num per second */
 	/* Culprits need den >= this (a p99 over too few samples) */
@@ -367,36 +368,43 @@ static const struct rule_def rules[PT_NR_RULES] = {
 	[PT_RULE_RUNQ_LATENCY] = {
 		"cpu.runq_latency", "cpu", "ms", "run-queue wait p99",
 		"more runnable threads than CPUs: reduce the named tasks' parallelism, give them more CPUs, or lower their priority (nice, cgroup cpu.weight)",
+		"ms p99",
 		{ 10, 50 }, false, min_task_waits, sample_runq,
 	},
 	[PT_RULE_CPU_PRESSURE] = {
 		"cpu.pressure", "cpu", "%", "CPU pressure (PSI some avg10)",
 		"tasks stall waiting for a CPU: add CPUs or cap the named tasks (cgroup cpu.max, cpu.weight)",
+		"% of time waiting",
 		{ 20, 50 }, true, NULL, sample_cpu_psi,
 	},
 	[PT_RULE_MAJOR_FAULTS] = {
-		"memory.major_faults", "memory", "1/s", "major page faults",
+		"memory.major_faults", "memory", "1/s", "major page fault rate",
 		"pages are read back from disk on access: the working set does not fit in memory; add RAM, shrink the named processes, check swap (vmstat si/so)",
+		"major faults/s",
 		{ 50, 500 }, true, NULL, sample_major,
 	},
 	[PT_RULE_MEMORY_PRESSURE] = {
 		"memory.pressure", "memory", "%", "memory pressure (PSI some avg10)",
 		"tasks stall in memory reclaim and refaults: add memory or cap the named processes (cgroup memory.high)",
+		"major faults/s",
 		{ 10, 30 }, true, NULL, sample_mem_psi,
 	},
 	[PT_RULE_DISK_LATENCY] = {
 		"disk.latency", "disk", "ms", "block I/O latency p99",
 		"requests on the named device are slow: check its queue depth and utilisation (iostat -x), the I/O mix, and the device's health",
+		"ms p99",
 		{ 50, 250 }, false, min_disk_ios, sample_disk,
 	},
 	[PT_RULE_DISK_PRESSURE] = {
 		"disk.pressure", "disk", "%", "I/O pressure (PSI some avg10)",
 		"tasks stall waiting for I/O: reduce or spread the named tasks' I/O, or move them to faster storage",
+		"I/Os/s",
 		{ 20, 50 }, true, NULL, sample_io_psi,
 	},
 	[PT_RULE_RETRANSMITS] = {
-		"network.retransmits", "network", "%", "TCP retransmitted/sent segments",
+		"network.retransmits", "network", "%", "TCP retransmit ratio (retransmitted/sent segments)",
 		"segments are lost on the way to the named peers: check the path (ip -s link, nstat, ss -ti), NIC errors, firewall drops and congestion",
+		"% retransmitted",
 		{ 1, 5 }, false, NULL, sample_retrans,
 	},
 };
@@ -404,6 +412,7 @@ static const struct rule_def rules[PT_NR_RULES] = {
 const char *pt_rule_name(enum pt_rule_id r) { return rules[r].name; }
 const char *pt_rule_subsystem(enum pt_rule_id r) { return rules[r].subsystem; }
 const char *pt_rule_unit(enum pt_rule_id r) { return rules[r].unit; }
+const char *pt_rule_culprit_unit(enum pt_rule_id r) { return rules[r].culprit_unit; }
 
 int pt_rule_lookup(const char *name)
 {

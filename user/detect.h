@@ -63,6 +63,8 @@ struct pt_detect_config {
 const char *pt_rule_name(enum pt_rule_id r);		/* "cpu.runq_latency" */
 const char *pt_rule_subsystem(enum pt_rule_id r);	/* "cpu" */
 const char *pt_rule_unit(enum pt_rule_id r);		/* "ms" */
+/* What a culprit's value counts, e.g. "ms p99", "% of time waiting" */
+const char *pt_rule_culprit_unit(enum pt_rule_id r);
 int pt_rule_lookup(const char *name);			/* id or -1 */
 
 void pt_detect_defaults(struct pt_detect_config *cfg);

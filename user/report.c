@@ -78,7 +78,8 @@ static void text_finding(FILE *f, const struct pt_report *r,
 		rule >= 0 ? r->cfg->thr[rule].critical : 0, a, b, wf->active,
 		r->sum->snapshots);
 	if (fd->nr_culprits) {
-		fprintf(f, "  culprits:");
+		fprintf(f, "  culprits (%s):", rule >= 0 ?
+			pt_rule_culprit_unit((enum pt_rule_id)rule) : "value");
 		for (i = 0; i < fd->nr_culprits; i++) {
 			pt_culprit_name(&fd->culprits[i], name, sizeof(name));
 			fprintf(f, "%s %s %.1f", i ? "," : "", name,
