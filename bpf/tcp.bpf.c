@@ -42,6 +42,7 @@ struct tcp_sk_state {
 	__u64 acked, rcvd, retrans, segs_out;	/* counters at the last sample */
 	__u64 pending;	/* PT_TCP_EV_* waiting for an interval entry */
 	__u64 closed;	/* reached CLOSE: counters are final */
+	__u64 gen;	/* incarnation, part of the interval key */
 	struct tcp_owner owner;
 };
 
@@ -86,6 +87,7 @@ struct {
 
 /* Set by the loader: tcp_destroy_sock exists (4.x kernels lack it). */
 const volatile bool have_destroy_tp = true;
+__u64 last_gen = 0;
 const struct pt_tcp_val zero_conn = {};
 
 struct tcp_counts {
@@ -185,9 +187,12 @@ static __always_inline void fill_tuple(struct pt_tcp_val *v, struct sock *sk)
 }
 
 /* This interval's entry for the socket; a full map is counted. */
-static __always_inline struct pt_tcp_val *conn_entry(struct sock *sk)
+static __always_inline struct pt_tcp_val *conn_entry(struct sock *sk,
+						     __u64 gen)
 {
-	struct pt_tcp_key key = { .sock = (__u64)sk, .epoch = pt_epoch() };
+	struct pt_tcp_key key = {
+		.sock = (__u64)sk, .epoch = pt_epoch(), .gen = (__u32)gen,
+	};
 	struct pt_tcp_val *v = bpf_map_lookup_elem(&tcp_conns, &key);
 	bool created;
 
@@ -235,7 +240,7 @@ static __always_inline void account(struct sock *sk, struct tcp_sk_state *st,
 		return;
 	if (!(tx | rx | retrans | segs) && !events && !st->pending)
 		return;
-	v = conn_entry(sk);
+	v = conn_entry(sk, st->gen);
 	if (!v)
 		return;
 	if (tx)
@@ -291,6 +296,7 @@ static __always_inline void init_state(struct tcp_sk_state *init,
 	init->rcvd = c.rcvd;
 	init->retrans = c.retrans;
 	init->segs_out = c.segs_out;
+	init->gen = __sync_fetch_and_add(&last_gen, 1) + 1;
 	init->owner.wanted = !filter_tgid_on && !filter_cgroup_id;
 }
 

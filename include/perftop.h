@@ -138,7 +138,8 @@ struct pt_block_req {
 struct pt_tcp_key {
 	__u64 sock;	/* struct sock address: identity only */
 	__u32 epoch;
-	__u32 pad;
+	__u32 gen;	/* connection incarnation: freed sockets' addresses
+			 * are reused, even within one interval */
 };
 
 struct pt_tcp_val {

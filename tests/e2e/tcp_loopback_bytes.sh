@@ -1,0 +1,180 @@
+#!/bin/bash
+# Bytes per connection must match what the application sent and received
+# (within 1%; the design makes them exact), on IPv4 and IPv6 loopback, for
+# connections that live inside one interval and one paced over several.
+# The owner is the task doing the I/O (the accepting thread on the server
+# side), connect/accept/close are flagged, and a refused connect is flagged
+# as a reset.
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd python3
+
+python3 - "$PERFTOP" "$TMP/trace.json" <<'PY'
+import json, os, socket, subprocess, sys, threading, time
+perftop, trace = sys.argv[1], sys.argv[2]
+F_CONNECT, F_ACCEPT, F_CLOSE, F_RESET = 1, 2, 4, 8
+
+def wait_for(pattern, proc, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with open(trace) as f:
+                if pattern in f.read():
+                    return
+        except FileNotFoundError:
+            pass
+        if proc.poll() is not None and pattern != '"type":"end"':
+            sys.exit(f"FAIL: perftop exited {proc.returncode} before {pattern}")
+        time.sleep(0.01)
+    sys.exit(f"FAIL: no {pattern} line in {trace}")
+
+def send_paced(sock, n, pace):
+    """Send n bytes; with pace, spread over ~1.5 s (several intervals)."""
+    chunk, sent = 64 * 1024, 0
+    while sent < n:
+        sent += sock.send(b"x" * min(chunk, n - sent))
+        if pace:
+            time.sleep(1.5 * chunk / n)
+    return sent
+
+def recv_all(sock, n=None):
+    got = 0
+    while n is None or got < n:
+        b = sock.recv(1 << 16)
+        if not b:
+            break
+        got += len(b)
+    return got
+
+def transfer(family, host, up, down, pace=False):
+    """Client sends `up`, server answers `down`; both count what they did."""
+    ls = socket.socket(family, socket.SOCK_STREAM)
+    ls.bind((host, 0))
+    ls.listen(1)
+    r = {"up": up, "down": down}
+
+    def server():
+        c, _ = ls.accept()
+        r["srv_tid"] = threading.get_native_id()
+        r["srv_rx"] = recv_all(c, up)
+        c.sendall(b"y" * down)
+        r["srv_tx"] = down
+        c.shutdown(socket.SHUT_WR)
+        recv_all(c)
+        c.close()
+
+    t = threading.Thread(target=server)
+    t.start()
+    s = socket.create_connection((host, ls.getsockname()[1]))
+    r["cli"] = s.getsockname()[:2]
+    r["srv"] = s.getpeername()[:2]
+    r["cli_tx"] = send_paced(s, up, pace)
+    r["cli_rx"] = recv_all(s)
+    s.close()
+    t.join()
+    ls.close()
+    return r
+
+def refused(host):
+    p = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    p.bind((host, 0))
+    port = p.getsockname()[1]
+    p.close()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((host, 0))
+    try:
+        s.connect((host, port))
+        sys.exit("FAIL: connect to a closed port succeeded")
+    except ConnectionRefusedError:
+        pass
+    r = {"cli": s.getsockname()[:2], "srv": (host, port)}
+    s.close()
+    return r
+
+proc = subprocess.Popen([perftop, "record", "--probes", "tcp", "-i", "0.5",
+                         "-d", "6", "-o", trace])
+wait_for('"type":"header"', proc)
+runs = [
+    ("ipv4", 4, transfer(socket.AF_INET, "127.0.0.1", 7_340_033, 2_500_001)),
+    ("ipv6", 6, transfer(socket.AF_INET6, "::1", 5_000_000, 1_234_567)),
+    ("small", 4, transfer(socket.AF_INET, "127.0.0.1", 12_345, 678)),
+    ("paced", 4, transfer(socket.AF_INET, "127.0.0.1", 6_000_000, 1000,
+                          pace=True)),
+]
+rst = refused("127.0.0.1")
+wait_for('"type":"end"', proc, timeout=20)
+if proc.wait() != 0:
+    sys.exit(f"FAIL: perftop record exited {proc.returncode}")
+
+conns, loss = {}, None
+with open(trace) as f:
+    for line in f:
+        o = json.loads(line)
+        if o["type"] == "end":
+            loss = o["loss"]
+        if o["type"] != "snapshot":
+            continue
+        assert "tcp" in o, "snapshot without a tcp object"
+        for c in o["tcp"]["conns"]:
+            k = (c["saddr"], c["sport"], c["daddr"], c["dport"])
+            a = conns.setdefault(k, {"tx": 0, "rx": 0, "ev": 0, "snaps": 0,
+                                     "pids": set(), "tgids": set(),
+                                     "family": c["family"]})
+            a["tx"] += c["tx_bytes"]
+            a["rx"] += c["rx_bytes"]
+            a["ev"] |= c.get("events", 0)
+            a["snaps"] += c["tx_bytes"] + c["rx_bytes"] > 0
+            a["pids"].add(c["pid"])
+            a["tgids"].add(c["tgid"])
+
+bad = []
+def check(what, got, want):
+    err = abs(got - want) / want if want else float(got != want)
+    print(f"  {what}: perftop {got}, application {want}, diff {err*100:.3f}%")
+    if err > 0.01:
+        bad.append(what)
+
+def flags(what, have, want):
+    if have & want != want:
+        bad.append(f"{what} events {have:#x} lack {want:#x}")
+
+me = os.getpid()
+for name, fam, r in runs:
+    ck, sk = r["cli"] + r["srv"], r["srv"] + r["cli"]
+    cli, srv = conns.get(ck), conns.get(sk)
+    print(f"{name}: client {ck}, server {sk}")
+    if not cli or not srv:
+        sys.exit(f"FAIL: {name}: connection missing from the trace "
+                 f"(client {bool(cli)}, server {bool(srv)})")
+    check(f"{name} client tx", cli["tx"], r["cli_tx"])
+    check(f"{name} client rx", cli["rx"], r["cli_rx"])
+    check(f"{name} server tx", srv["tx"], r["srv_tx"])
+    check(f"{name} server rx", srv["rx"], r["srv_rx"])
+    for side, a in (("client", cli), ("server", srv)):
+        if a["family"] != fam:
+            bad.append(f"{name} {side} family {a['family']}, want {fam}")
+        if a["tgids"] != {me}:
+            bad.append(f"{name} {side} tgid {a['tgids']}, want {me}")
+    if r["srv_tid"] not in srv["pids"]:
+        bad.append(f"{name} server pids {srv['pids']} lack the accepting "
+                   f"thread {r['srv_tid']}")
+    flags(f"{name} client", cli["ev"], F_CONNECT | F_CLOSE)
+    flags(f"{name} server", srv["ev"], F_ACCEPT | F_CLOSE)
+    if name == "paced":
+        print(f"  paced client: bytes in {cli['snaps']} snapshots")
+        if cli["snaps"] < 2:
+            bad.append("paced transfer reported in fewer than 2 snapshots")
+
+rk = rst["cli"] + rst["srv"]
+print(f"refused: {rk} events {conns.get(rk, {}).get('ev', 0):#x}")
+if rk not in conns:
+    bad.append("refused connect missing from the trace")
+else:
+    flags("refused", conns[rk]["ev"], F_CONNECT | F_RESET | F_CLOSE)
+if not loss or any(loss[k] for k in ("map_full", "storage_fail",
+                                     "ringbuf_drops", "attach_failed")):
+    bad.append(f"loss reported: {loss}")
+if bad:
+    sys.exit("FAIL: " + "; ".join(bad))
+print("ok")
+PY
