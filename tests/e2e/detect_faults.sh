@@ -1,0 +1,66 @@
+#!/bin/bash
+# Major faults: a process reads a file through mmap after dropping it from
+# the page cache, over and over.  With DEFAULT thresholds the scan must
+# report memory.major_faults naming that process, at a rate the kernel's
+# own majflt counter (/proc/PID/stat field 12) backs; `report` over a
+# recording of the same load reaches the same verdict.
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd python3 gcc
+
+CHECK=$(cd "$(dirname "$0")/../workloads" && pwd)
+gcc -O2 -Wall -o "$TMP/faulter" "$(dirname "$0")/../workloads/faulter.c" ||
+	fail "cannot build faulter"
+# tmpfs pages never leave memory: the file must be on a real disk.
+datadir=$TMP
+[ "$(stat -f -c %T "$datadir")" = tmpfs ] && datadir=$(mktemp -d /var/tmp/perftop-test.XXXXXX) &&
+	on_exit "rm -rf $datadir"
+head -c $((64 << 20)) /dev/urandom >"$datadir/data" || fail "cannot write $datadir/data"
+sync
+
+"$TMP/faulter" file "$datadir/data" >"$TMP/ready" &
+pid=$!
+on_exit "kill $pid"
+wait_line "$TMP/ready" ready 20
+
+majflt() { awk '{print $12}' "/proc/$1/stat"; }
+m0=$(majflt "$pid") t0=$(date +%s%N)
+"$PERFTOP" record --probes fault -p "$pid" -i 0.5 -d 3 -o "$TMP/rec.json" &
+rec=$!
+rc=0
+"$PERFTOP" scan --probes fault -p "$pid" -i 0.5 -d 3 --json >"$TMP/scan.json" || rc=$?
+wait "$rec" || fail "record failed"
+m1=$(majflt "$pid") t1=$(date +%s%N)
+rrc=0
+"$PERFTOP" report "$TMP/rec.json" --json >"$TMP/report.json" || rrc=$?
+
+python3 - "$CHECK" "$TMP" "$rc" "$rrc" "$pid" $((m1 - m0)) $((t1 - t0)) <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from detect_check import check_report, rules
+tmp, rc, rrc, pid = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+kernel, span = int(sys.argv[6]), int(sys.argv[7]) / 1e9
+scan = check_report(json.loads(open(f"{tmp}/scan.json").read()))
+rep = check_report(json.loads(open(f"{tmp}/report.json").read()))
+print(f"kernel: {kernel} major faults in {span:.1f} s ({kernel / span:.0f}/s)")
+print("scan:", scan["status"], {r: round(f["value"], 1) for r, f in rules(scan).items()})
+print("report:", rep["status"], {r: round(f["value"], 1) for r, f in rules(rep).items()})
+assert kernel / span > 500, "workload did not fault enough"
+f = rules(scan).get("memory.major_faults")
+assert f, "no memory.major_faults finding"
+assert rc in (1, 2) and f["value"] >= f["threshold"] >= 50, (rc, f)
+c = f["culprits"][0]
+print("culprit:", c)
+assert c["comm"] == "faulter" and c["tgid"] == pid and c["pid"] == pid, c
+# perftop's faults over its window cannot exceed what the kernel counted
+# over the longer span around it, and must be most of the window's share.
+window = scan["window"]["duration_s"]
+seen = c["value"] * window * f["active_intervals"] / f["intervals"]
+share = kernel * window / span
+print(f"perftop: {seen:.0f} faults in its {window:.1f} s window; kernel share {share:.0f}")
+assert seen <= kernel * 1.02, (seen, kernel)
+assert seen >= share * 0.6, (seen, share)
+assert rrc == rc and rep["status"] == scan["status"], (rrc, rc)
+assert set(rules(rep)) == set(rules(scan)), (rules(rep).keys(), rules(scan).keys())
+PY
+echo ok
