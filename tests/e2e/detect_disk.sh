@@ -1,0 +1,77 @@
+#!/bin/bash
+# Disk latency: fio random direct reads, 32 deep, on a loop device backed by
+# a file.  A loop device is fast, so the disk.latency warning is lowered
+# with --config (0.5 ms).  The scan must report disk.latency naming the loop
+# device, with a p99 the kernel's /proc/diskstats supports (p99 >= the mean
+# read latency diskstats gives over the same span, with slack for the
+# histogram), and `report` over a recording of the same load agrees.
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd python3 losetup fio
+
+CHECK=$(cd "$(dirname "$0")/../workloads" && pwd)
+truncate -s 256M "$TMP/disk.img"
+loop=$(losetup -f --show "$TMP/disk.img") || skip "cannot create a loop device"
+on_exit "losetup -d $loop"
+dev=$(basename "$loop")
+
+cat >"$TMP/cfg.json" <<'EOF'
+{ "interval": 0.5,
+  "thresholds": { "disk.latency": { "warning": 0.5, "critical": 10000 } } }
+EOF
+
+# --thread: one process, so -p names all of fio's I/O.
+fio --name=lat --thread --filename="$loop" --direct=1 --rw=randread --bs=4k \
+	--ioengine=libaio --iodepth=32 --time_based --runtime=40 \
+	--output="$TMP/fio.out" &
+fio_pid=$!
+on_exit "kill $fio_pid"
+sleep 1
+
+stats() { awk -v d="$dev" '$3 == d {print $4, $7}' /proc/diskstats; }
+read -r r0 ms0 < <(stats)
+t0=$(date +%s%N)
+"$PERFTOP" record --probes block -p "$fio_pid" --config "$TMP/cfg.json" -d 3 \
+	-o "$TMP/rec.json" &
+rec=$!
+rc=0
+"$PERFTOP" scan --probes block -p "$fio_pid" --config "$TMP/cfg.json" -d 3 \
+	--json --prom "$TMP/disk.prom" >"$TMP/scan.json" || rc=$?
+wait "$rec" || fail "record failed"
+read -r r1 ms1 < <(stats)
+t1=$(date +%s%N)
+rrc=0
+"$PERFTOP" report "$TMP/rec.json" --config "$TMP/cfg.json" --json \
+	>"$TMP/report.json" || rrc=$?
+
+python3 - "$CHECK" "$TMP" "$rc" "$rrc" "$dev" $((r1 - r0)) $((ms1 - ms0)) \
+	$((t1 - t0)) <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from detect_check import check_report, parse_prom, prom_value, rules
+tmp, rc, rrc, dev = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+reads, ms, span = int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]) / 1e9
+mean = ms / reads if reads else 0
+print(f"diskstats {dev}: {reads} reads in {span:.1f} s, mean {mean:.3f} ms")
+assert reads / span > 1000, "fio did not run"
+scan = check_report(json.loads(open(f"{tmp}/scan.json").read()))
+rep = check_report(json.loads(open(f"{tmp}/report.json").read()))
+print("scan:", scan["status"], {r: round(f["value"], 2) for r, f in rules(scan).items()})
+print("report:", rep["status"], {r: round(f["value"], 2) for r, f in rules(rep).items()})
+f = rules(scan).get("disk.latency")
+assert f, "no disk.latency finding"
+assert rc in (1, 2) and f["value"] >= f["threshold"] == 0.5, (rc, f)
+print("culprits:", f["culprits"])
+assert f["culprits"][0]["dev"] == dev, f["culprits"]
+# diskstats' ms are whole milliseconds per I/O summed: compare loosely.
+assert f["culprits"][0]["value"] >= 0.7 * mean, (f["culprits"][0], mean)
+prom = parse_prom(open(f"{tmp}/disk.prom").read())
+p99 = prom_value(prom, "perftop_disk_latency_p99_seconds", device=dev)
+print(f"prom p99 {p99 * 1e3:.3f} ms")
+assert p99 * 1e3 >= 0.7 * mean
+assert prom_value(prom, "perftop_finding", rule="disk.latency", severity="warning") == 1
+assert rrc == rc and rep["status"] == scan["status"], (rrc, rc)
+assert set(rules(rep)) == set(rules(scan)), (rules(rep).keys(), rules(scan).keys())
+assert rules(rep)["disk.latency"]["culprits"][0]["dev"] == dev
+PY
+echo ok
