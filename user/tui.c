@@ -42,12 +42,12 @@ static const struct key_help key_help[] = {
 	{ "1 2 3 4 5", "view: sched, faults, block, tcp, findings", BOTH },
 	{ "Tab  S-Tab", "next / previous view", BOTH },
 	{ "<  >  F6", "sort column: previous / next", BOTH },
-	{ "/", "filter by command or cgroup (Enter keeps, Esc clears)", BOTH },
+	{ "/", "filter: command or cgroup (Enter keeps, Esc clears)", BOTH },
 	{ "H", "threads / processes (threads merged by TGID)", BOTH },
 	{ "c", "group by cgroup on / off", BOTH },
 	{ "Up Down PgUp PgDn", "scroll", BOTH },
 	{ "Home  End", "top / bottom of the list", LIVE },
-	{ "p  Space", "pause: freeze the screen, collection goes on", LIVE },
+	{ "p  Space", "pause the screen (collection goes on)", LIVE },
 	{ "+  -", "interval longer / shorter (0.1 s to 60 s)", LIVE },
 	{ "Left  Right  , .", "one interval back / forward", REPLAY },
 	{ "Home  End  g  G", "first / last interval", REPLAY },
@@ -307,7 +307,7 @@ void pt_tui_draw(struct pt_tui *t, const struct pt_view_ctx *ctx_in)
 	if (cols > PT_LINE_MAX - 1)
 		cols = PT_LINE_MAX - 1;
 	/* leave the list at least ~half the screen */
-	ctx.max_banners = rows > 16 ? MAX_BANNERS : rows > 10 ? 2 : 1;
+	ctx.max_banners = rows >= 40 ? MAX_BANNERS : rows >= 24 ? 2 : 1;
 	pt_lines_reset(&t->head);
 	pt_lines_reset(&t->body);
 	pt_view_header(&ctx, cols, &t->head);

@@ -254,12 +254,16 @@ static struct vrow *push_row(struct vrows *rows, const struct pt_task_id *id)
 	return r;
 }
 
+/* Who a task row is; the numbers say which goes first when narrow. */
+#define TASK_COLS(tid_drop, tgid_drop, cgroup_drop) \
+	{ "TID", C_TID, 7, tid_drop, 0, false }, \
+	{ "TGID", C_TGID, 7, tgid_drop, 0, false }, \
+	{ "COMMAND", C_COMM, 15, 0, 0, false }, \
+	{ "CGROUP", C_CGROUP, 8, cgroup_drop, 0, true }
+
 /* ---- 1 scheduler ---- */
 static const struct col sched_cols[] = {
-	{ "TID", C_TID, 7, 3, 0, false },
-	{ "TGID", C_TGID, 7, 4, 0, false },
-	{ "COMMAND", C_COMM, 15, 0, 0, false },
-	{ "CGROUP", C_CGROUP, 8, 1, 0, true },
+	TASK_COLS(3, 4, 1),
 	{ "WAIT/s", C_NS, 7, 0, 0, false },
 	{ "WAITS", C_COUNT, 6, 2, 1, false },
 	{ "P99", C_NS, 7, 0, 2, false },
@@ -289,10 +293,7 @@ static int sched_fill(const struct pt_snapshot *s, double per_s,
 
 /* ---- 2 page faults ---- */
 static const struct col fault_cols[] = {
-	{ "TID", C_TID, 7, 3, 0, false },
-	{ "TGID", C_TGID, 7, 4, 0, false },
-	{ "COMMAND", C_COMM, 15, 0, 0, false },
-	{ "CGROUP", C_CGROUP, 8, 1, 0, true },
+	TASK_COLS(3, 4, 1),
 	{ "MAJ/s", C_RATE, 7, 0, 0, false },
 	{ "MIN/s", C_RATE, 7, 0, 1, false },
 	{ "MAJOR", C_COUNT, 7, 2, 2, false },
@@ -361,10 +362,7 @@ static int bdev_fill(const struct pt_snapshot *s, double per_s,
 }
 
 static const struct col btask_cols[] = {
-	{ "TID", C_TID, 7, 3, 0, false },
-	{ "TGID", C_TGID, 7, 4, 0, false },
-	{ "COMMAND", C_COMM, 15, 0, 0, false },
-	{ "CGROUP", C_CGROUP, 8, 1, 0, true },
+	TASK_COLS(3, 4, 1),
 	{ "IO/s", C_RATE, 7, 0, 0, false },
 	{ "READ/s", C_BYTES, 7, 0, 1, false },
 	{ "WRITE/s", C_BYTES, 7, 0, 2, false },
@@ -390,10 +388,7 @@ static int btask_fill(const struct pt_snapshot *s, double per_s,
 
 /* ---- 4 TCP connections ---- */
 static const struct col tcp_cols[] = {
-	{ "TID", C_TID, 7, 5, 0, false },
-	{ "TGID", C_TGID, 7, 0, 0, false },
-	{ "COMMAND", C_COMM, 15, 0, 0, false },
-	{ "CGROUP", C_CGROUP, 8, 6, 0, true },
+	TASK_COLS(5, 0, 6),
 	{ "LOCAL", C_TEXT0, 12, 0, 0, true },
 	{ "REMOTE", C_TEXT1, 12, 0, 0, true },
 	{ "TX/s", C_BYTES, 6, 0, 0, false },
@@ -873,6 +868,10 @@ static void add_colhdr(struct pt_lines *out, const struct table *t,
 		}
 	}
 	finish_line(l->text, width);
+	if (l->hl_start >= (int)strlen(l->text))
+		l->hl_len = 0;
+	else if (l->hl_start + l->hl_len > (int)strlen(l->text))
+		l->hl_len = (int)strlen(l->text) - l->hl_start;
 }
 
 static void add_row(struct pt_lines *out, const struct table *t,
@@ -955,13 +954,24 @@ static enum pt_attr sev_attr(enum pt_severity s)
 	return s == PT_SEV_CRITICAL ? PT_A_CRIT : PT_A_WARN;
 }
 
+/* A finding's figure: three significant digits, never an exponent. */
+static void fmt_value(double v, char *buf, size_t len)
+{
+	if (fabs(v) >= 1000)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.3g", v);
+}
+
 static void fmt_culprit(const struct pt_culprit *c, const char *unit,
 			char *buf, size_t len)
 {
-	char val[48] = "";
+	char val[48] = "", num[32];
 
-	if (c->value)
-		snprintf(val, sizeof(val), " %.3g %s", c->value, unit);
+	if (c->value) {
+		fmt_value(c->value, num, sizeof(num));
+		snprintf(val, sizeof(val), " %s %s", num, unit);
+	}
 	switch (c->kind) {
 	case PT_CULPRIT_DEV:
 		snprintf(buf, len, "%s%s", c->dev, val);
@@ -981,13 +991,16 @@ static void add_finding(struct pt_lines *out, const struct pt_finding *f,
 			int width)
 {
 	char text[PT_MAX_CULPRITS * (PT_CGROUP_MAX + 96) + 16];
+	char value[32], threshold[32];
 	size_t used = 0;
 	int i;
 
+	fmt_value(f->value, value, sizeof(value));
+	fmt_value(f->threshold, threshold, sizeof(threshold));
 	add_linef(out, width, sev_attr(f->severity),
-		  "%-8s %-8s %-22s %.3g %s (threshold %.3g %s)",
-		  sev_name(f->severity), f->subsystem, f->rule, f->value,
-		  f->unit, f->threshold, f->unit);
+		  "%-8s %-8s %-22s %s %s (threshold %s %s)",
+		  sev_name(f->severity), f->subsystem, f->rule, value, f->unit,
+		  threshold, f->unit);
 	add_wrapped(out, width, PT_A_NORMAL, "    ", f->summary);
 	used = (size_t)snprintf(text, sizeof(text), "culprits:");
 	for (i = 0; i < f->nr_culprits && used < sizeof(text); i++) {
