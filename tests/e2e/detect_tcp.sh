@@ -1,0 +1,111 @@
+#!/bin/bash
+# TCP retransmissions: a sender streams to a receiver in another network
+# namespace (veth pair) whose nftables input rule drops 3% of the data
+# packets.  With DEFAULT thresholds (warning 1%) the scan must report
+# network.retransmits naming the connection, at a ratio the sender
+# namespace's /proc/net/snmp (RetransSegs / OutSegs) supports, and `report`
+# over a recording of the same load agrees.
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd python3 ip nft
+
+CHECK=$(cd "$(dirname "$0")/../workloads" && pwd)
+a=pt-det-a-$$ b=pt-det-b-$$ port=5301
+net=10.232.$(( $$ % 200 + 20 ))
+ip netns add "$a" || skip "cannot create network namespaces"
+on_exit "ip netns del $a"
+ip netns add "$b"
+on_exit "ip netns del $b"
+ip link add dveth-a netns "$a" type veth peer name dveth-b netns "$b" ||
+	skip "cannot create a veth pair"
+ip -n "$a" addr add "$net.1/24" dev dveth-a
+ip -n "$b" addr add "$net.2/24" dev dveth-b
+for ns in "$a" "$b"; do ip -n "$ns" link set lo up; done
+ip -n "$a" link set dveth-a up
+ip -n "$b" link set dveth-b up
+ip netns exec "$b" nft -f - <<EOF || skip "nftables cannot load a ruleset"
+table inet pt_detect {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		tcp dport $port numgen random mod 100 < 3 drop
+	}
+}
+EOF
+
+cat >"$TMP/server.py" <<'PY'
+import socket, sys
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind((sys.argv[1], int(sys.argv[2])))
+ls.listen(1)
+print("listening", flush=True)
+c, _ = ls.accept()
+while c.recv(1 << 16):
+    pass
+PY
+cat >"$TMP/client.py" <<'PY'
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+print("connected %s %d" % s.getsockname()[:2], flush=True)
+buf = b"x" * (1 << 16)
+end = time.time() + float(sys.argv[3])
+while time.time() < end:
+    s.sendall(buf)
+    time.sleep(0.001)	# a steady stream, not a CPU hog
+s.close()
+PY
+ip netns exec "$b" python3 "$TMP/server.py" "$net.2" "$port" >"$TMP/server.out" &
+wait_line "$TMP/server.out" listening 10
+ip netns exec "$a" python3 "$TMP/client.py" "$net.2" "$port" 40 >"$TMP/client.out" &
+client=$!
+wait_line "$TMP/client.out" connected 10
+sleep 0.5
+
+snmp() {	# RetransSegs OutSegs in the sender's namespace
+	ip netns exec "$a" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
+		else print $c["RetransSegs"], $c["OutSegs"] }' /proc/net/snmp
+}
+read -r re0 out0 < <(snmp)
+"$PERFTOP" record --probes tcp -p "$client" -i 0.5 -d 3 -o "$TMP/rec.json" &
+rec=$!
+rc=0
+"$PERFTOP" scan --probes tcp -p "$client" -i 0.5 -d 3 --json \
+	--prom "$TMP/tcp.prom" >"$TMP/scan.json" || rc=$?
+wait "$rec" || fail "record failed"
+read -r re1 out1 < <(snmp)
+rrc=0
+"$PERFTOP" report "$TMP/rec.json" --json >"$TMP/report.json" || rrc=$?
+
+python3 - "$CHECK" "$TMP" "$rc" "$rrc" "$net.2" "$port" "$(awk '{print $3}' "$TMP/client.out")" \
+	$((re1 - re0)) $((out1 - out0)) <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from detect_check import check_report, parse_prom, prom_value, rules
+tmp, rc, rrc = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+daddr, dport, sport = sys.argv[5], int(sys.argv[6]), int(sys.argv[7])
+retrans, outsegs = int(sys.argv[8]), int(sys.argv[9])
+ratio = 100 * retrans / outsegs if outsegs else 0
+print(f"kernel (sender netns): {retrans} retransmitted of {outsegs} segments = {ratio:.2f}%")
+assert retrans >= 20, "the drop rule caused too few retransmits"
+scan = check_report(json.loads(open(f"{tmp}/scan.json").read()))
+rep = check_report(json.loads(open(f"{tmp}/report.json").read()))
+print("scan:", scan["status"], {r: round(f["value"], 2) for r, f in rules(scan).items()})
+print("report:", rep["status"], {r: round(f["value"], 2) for r, f in rules(rep).items()})
+f = rules(scan).get("network.retransmits")
+assert f, "no network.retransmits finding"
+assert rc in (1, 2) and f["value"] >= f["threshold"] >= 1, (rc, f)
+c = f["culprits"][0]
+print("culprit:", c)
+assert (c["daddr"], c["dport"], c["sport"]) == (daddr, dport, sport), c
+assert c["comm"] == "python3", c
+# perftop's ratio for the connection against the namespace's counters
+# (the only busy socket there): same order, histogram-free, so close.
+assert 0.5 * ratio <= c["value"] <= 2 * ratio, (c["value"], ratio)
+prom = parse_prom(open(f"{tmp}/tcp.prom").read())
+pr = prom_value(prom, "perftop_tcp_retransmit_ratio")
+print(f"prom retransmit ratio {pr:.4f}")
+assert 0.5 * ratio <= pr * 100 <= 2 * ratio
+assert rrc == rc and rep["status"] == scan["status"], (rrc, rc)
+assert set(rules(rep)) == set(rules(scan)), (rules(rep).keys(), rules(scan).keys())
+PY
+echo ok
