@@ -438,7 +438,7 @@ void pt_detect_defaults(struct pt_detect_config *cfg)
 	for (r = 0; r < PT_NR_RULES; r++)
 		cfg->thr[r] = rules[r].def;
 	cfg->persistence = 0.5;
-	cfg->window_s = 10;
+	cfg->window_s = 5;
 	/* p99 of fewer than ~50 samples is the maximum of a handful */
 	cfg->min.runq_waits = 50;
 	cfg->min.task_runq_waits = 20;

@@ -80,6 +80,14 @@ assert "cpu.runq_latency" in rules(rep)
 r = rules(rep)["cpu.runq_latency"]
 assert abs(r["value"] - f["value"]) <= 0.5 * f["value"], (r["value"], f["value"])
 
+# record ran the live detector: its later snapshots carry the finding
+# (default live window 5 s = 10 intervals, 5 of them active).
+snaps = [json.loads(l) for l in open(f"{tmp}/load.json")]
+snaps = [s for s in snaps if s["type"] == "snapshot"]
+live = [s["seq"] for s in snaps if any(x["rule"] == "cpu.runq_latency" for x in s["findings"])]
+print("recorded snapshots with a live cpu.runq_latency finding:", live)
+assert live and live[-1] == snaps[-1]["seq"] and len(live) >= 2, live
+
 # Prometheus textfile: strict parse, and it says what the scan said.
 prom = parse_prom(open(f"{tmp}/perftop.prom").read())
 assert prom_value(prom, "perftop_scan_status") == rc

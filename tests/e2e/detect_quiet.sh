@@ -28,6 +28,11 @@ expect_error 3 "$PERFTOP" scan -d 1 --config "$TMP/missing.json"
 expect_error 2 "$PERFTOP" record -d 1 -o "$TMP/x.json" --config "$TMP/bad1.json"
 [ ! -e "$TMP/x.json" ] || fail "record left a file after a config error"
 expect_error 3 "$PERFTOP" report "$TMP/missing.json"
+# No privileges: UNKNOWN, not OK.
+if command -v setpriv >/dev/null; then
+	expect_error 3 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all "$PERFTOP" scan -d 1
+fi
 
 psi_total() {	# microseconds stalled ("some") so far, per resource
 	awk -F'total=' '/^some/ {print $2}' "/proc/pressure/$1"
