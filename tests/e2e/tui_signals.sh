@@ -6,17 +6,25 @@
 need_root
 . "$(dirname "$0")/../tmux.sh"
 
-# run NAME: start perftop top in session NAME and wait for its first frame
+# run NAME [ENV]: start perftop top in session NAME, wait for a full frame
 run() {
-	tm_start "$1" 100 30 "ulimit -c 0; $PERFTOP top -i 0.3"
+	tm_start "$1" 100 30 "ulimit -c 0; ${2:-} $PERFTOP top -i 0.3"
 	tm_wait "$1" 'WAIT/s +WAITS'
 }
 
-run int
+# SGR foreground/background colour codes on the screen (tmux spells them
+# one per sequence: ESC[36m, ESC[42m, ...)
+colours() { tm capture-pane -p -e -t "$1" | grep -cE $'\e\\[(3[0-7]|4[0-7])m' || true; }
+
+# NO_COLOR (https://no-color.org): no colour, still bold/reverse
+run int NO_COLOR=1
+[ "$(colours int)" -eq 0 ] || fail "NO_COLOR=1: the screen has colours"
+tm capture-pane -p -e -t int | grep -qE $'\e\\[[0-9;]*7m' || fail "NO_COLOR=1: no reverse video either"
 tm_keys int C-c
 tm_expect_exit int 0
 
 run term
+[ "$(colours term)" -gt 0 ] || fail "no colours without NO_COLOR"
 kill -TERM "$(tm_pid term)"
 tm_expect_exit term 0
 
