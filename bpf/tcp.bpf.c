@@ -44,6 +44,7 @@ struct tcp_sk_state {
 	__u64 closed;	/* reached CLOSE: counters are final */
 	__u64 gen;	/* incarnation, part of the interval key */
 	struct tcp_owner owner;
+	struct pt_tcp_tuple tuple;
 };
 
 /* With BTF the kernel frees socket storage with the socket. */
@@ -169,29 +170,36 @@ static __always_inline __u32 sk_netns(struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
-static __always_inline void fill_tuple(struct pt_tcp_val *v, struct sock *sk)
+/* Capture the 4-tuple once the source port is bound: connect() picks it
+ * after the SYN_SENT transition, and CLOSE releases it again. */
+static __always_inline void capture_tuple(struct pt_tcp_tuple *t,
+					  struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 family;
 
-	v->family = family;
-	v->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	v->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	v->netns = sk_netns(sk);
+	if (t->sport || !sport)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	t->netns = sk_netns(sk);
 	if (family == AF_INET6) {
-		bpf_core_read(v->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(v->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		bpf_core_read(t->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(t->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 	} else {
-		bpf_core_read(v->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(v->daddr, 4, &sk->__sk_common.skc_daddr);
+		bpf_core_read(t->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(t->daddr, 4, &sk->__sk_common.skc_daddr);
 	}
+	t->family = family;
+	t->sport = sport;
 }
 
 /* This interval's entry for the socket; a full map is counted. */
-static __always_inline struct pt_tcp_val *conn_entry(struct sock *sk,
-						     __u64 gen)
+static __always_inline struct pt_tcp_val *
+conn_entry(struct sock *sk, const struct tcp_sk_state *st)
 {
 	struct pt_tcp_key key = {
-		.sock = (__u64)sk, .epoch = pt_epoch(), .gen = (__u32)gen,
+		.sock = (__u64)sk, .epoch = pt_epoch(), .gen = (__u32)st->gen,
 	};
 	struct pt_tcp_val *v = bpf_map_lookup_elem(&tcp_conns, &key);
 	bool created;
@@ -204,7 +212,7 @@ static __always_inline struct pt_tcp_val *conn_entry(struct sock *sk,
 	if (!v)
 		pt_count_loss(PT_LOSS_MAP_FULL);
 	else if (created)
-		fill_tuple(v, sk);
+		v->tuple = st->tuple;
 	return v;
 }
 
@@ -240,7 +248,8 @@ static __always_inline void account(struct sock *sk, struct tcp_sk_state *st,
 		return;
 	if (!(tx | rx | retrans | segs) && !events && !st->pending)
 		return;
-	v = conn_entry(sk, st->gen);
+	capture_tuple(&st->tuple, sk);
+	v = conn_entry(sk, st);
 	if (!v)
 		return;
 	if (tx)
@@ -297,6 +306,7 @@ static __always_inline void init_state(struct tcp_sk_state *init,
 	init->retrans = c.retrans;
 	init->segs_out = c.segs_out;
 	init->gen = __sync_fetch_and_add(&last_gen, 1) + 1;
+	capture_tuple(&init->tuple, sk);
 	init->owner.wanted = !filter_tgid_on && !filter_cgroup_id;
 }
 
@@ -451,7 +461,9 @@ static __always_inline int on_set_state(struct sock *sk, int old, int new,
 
 	if (pt_sk_protocol(sk) != IPPROTO_TCP)
 		return 0;
-	if (new == TCP_LISTEN || old == TCP_LISTEN) {
+	/* A child is cloned from its listener: LISTEN -> SYN_RECV is its
+	 * birth, not the listener's end. */
+	if (new == TCP_LISTEN || (old == TCP_LISTEN && new == TCP_CLOSE)) {
 		on_listen(sk, new == TCP_LISTEN);
 		return 0;
 	}

@@ -142,19 +142,25 @@ struct pt_tcp_key {
 			 * are reused, even within one interval */
 };
 
+/* Who and where, captured while the socket still holds its port (the
+ * kernel releases it before the transition to CLOSE). */
+struct pt_tcp_tuple {
+	__u16 family;		/* AF_INET or AF_INET6; 0 while unknown */
+	__u16 sport;		/* host byte order */
+	__u16 dport;
+	__u16 pad;
+	__u32 netns;		/* network namespace inode */
+	__u8 saddr[16];		/* network byte order; IPv4 in the first 4 */
+	__u8 daddr[16];
+};
+
 struct pt_tcp_val {
 	__u32 pid;		/* owner: last task that sent, received, */
 	__u32 tgid;		/* connected or listened (0: not seen yet) */
 	__u64 cgroup_id;
 	char comm[PT_COMM_LEN];
-	__u16 family;		/* AF_INET or AF_INET6 */
-	__u16 sport;		/* host byte order */
-	__u16 dport;
-	__u16 pad;
-	__u32 netns;		/* network namespace inode */
+	struct pt_tcp_tuple tuple;
 	__u32 srtt_us;		/* at the last event of the interval */
-	__u8 saddr[16];		/* network byte order; IPv4 in the first 4 */
-	__u8 daddr[16];
 	__s64 tx_bytes;		/* deltas; a racing sampler can make one */
 	__s64 rx_bytes;		/* interval's share negative, the sum over */
 	__s64 retransmits;	/* intervals stays exact */

@@ -161,7 +161,7 @@ static void fill_conn(const void *key, const void *val, void *ctx)
 {
 	const struct pt_tcp_val *v = val;
 	struct pt_snapshot *s = ctx;
-	int af = v->family == AF_INET6 ? AF_INET6 : AF_INET;
+	int af = v->tuple.family == AF_INET6 ? AF_INET6 : AF_INET;
 	struct pt_tcp_conn *c;
 
 	(void)key;
@@ -175,10 +175,10 @@ static void fill_conn(const void *key, const void *val, void *ctx)
 		pt_strlcpy(c->id.cgroup, pt_cgroup_path(v->cgroup_id),
 			   sizeof(c->id.cgroup));
 	c->family = af == AF_INET6 ? 6 : 4;
-	inet_ntop(af, v->saddr, c->saddr, sizeof(c->saddr));
-	inet_ntop(af, v->daddr, c->daddr, sizeof(c->daddr));
-	c->sport = v->sport;
-	c->dport = v->dport;
+	inet_ntop(af, v->tuple.saddr, c->saddr, sizeof(c->saddr));
+	inet_ntop(af, v->tuple.daddr, c->daddr, sizeof(c->daddr));
+	c->sport = v->tuple.sport;
+	c->dport = v->tuple.dport;
 	c->tx_bytes = nonneg(v->tx_bytes);
 	c->rx_bytes = nonneg(v->rx_bytes);
 	c->retransmits = nonneg(v->retransmits);

@@ -91,6 +91,23 @@ def refused(host):
     s.close()
     return r
 
+def silent(host, n):
+    """The server never reads: the kernel still receives, the connection
+    belongs to the listening task, and closing with unread data resets."""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.bind((host, 0))
+    ls.listen(1)
+    s = socket.create_connection((host, ls.getsockname()[1]))
+    c, _ = ls.accept()
+    s.sendall(b"z" * n)
+    time.sleep(0.2)
+    r = {"cli": s.getsockname()[:2], "srv": s.getpeername()[:2], "n": n}
+    c.close()
+    time.sleep(0.1)
+    s.close()
+    ls.close()
+    return r
+
 proc = subprocess.Popen([perftop, "record", "--probes", "tcp", "-i", "0.5",
                          "-d", "6", "-o", trace])
 wait_for('"type":"header"', proc)
@@ -102,6 +119,7 @@ runs = [
                           pace=True)),
 ]
 rst = refused("127.0.0.1")
+sil = silent("127.0.0.1", 5000)
 wait_for('"type":"end"', proc, timeout=20)
 if proc.wait() != 0:
     sys.exit(f"FAIL: perftop record exited {proc.returncode}")
@@ -171,6 +189,19 @@ if rk not in conns:
     bad.append("refused connect missing from the trace")
 else:
     flags("refused", conns[rk]["ev"], F_CONNECT | F_RESET | F_CLOSE)
+ck, sk = sil["cli"] + sil["srv"], sil["srv"] + sil["cli"]
+print(f"silent server: client {ck} events {conns.get(ck, {}).get('ev', 0):#x}"
+      f", server events {conns.get(sk, {}).get('ev', 0):#x}")
+if ck not in conns or sk not in conns:
+    bad.append("silent-server connection missing from the trace")
+else:
+    check("silent client tx", conns[ck]["tx"], sil["n"])
+    check("silent server rx (never read)", conns[sk]["rx"], sil["n"])
+    if me not in conns[sk]["pids"]:
+        bad.append(f"silent server pids {conns[sk]['pids']}: want the "
+                   f"listening task {me}")
+    flags("silent client", conns[ck]["ev"], F_CONNECT | F_RESET | F_CLOSE)
+    flags("silent server", conns[sk]["ev"], F_ACCEPT | F_RESET | F_CLOSE)
 if not loss or any(loss[k] for k in ("map_full", "storage_fail",
                                      "ringbuf_drops", "attach_failed")):
     bad.append(f"loss reported: {loss}")
