@@ -237,6 +237,13 @@ static __always_inline void account(struct sock *sk, struct tcp_sk_state *st,
 	struct pt_tcp_val *v;
 	struct tcp_counts c;
 
+	/* A filter is on and no task has shown up yet: keep the baseline
+	 * and the events until one does, and decide then. */
+	if (!st->owner.known && !st->owner.wanted) {
+		if (events)
+			__sync_fetch_and_or(&st->pending, events);
+		return;
+	}
 	if (sample) {
 		read_counts(sk, state, &c);
 		tx = advance(&st->acked, c.acked);
