@@ -156,6 +156,8 @@ static void replay_loop(struct replay *r)
 		pt_tui_draw(&r->t, &ctx);
 		/* EINTR (SIGWINCH, SIGINT) just ends the wait early */
 		poll(&fd, 1, wait_ms(r));
+		if (fd.revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;	/* the terminal went away */
 		handle_keys(r);
 		play(r);
 	}

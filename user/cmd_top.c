@@ -295,6 +295,9 @@ static int live_loop(struct live *l, const struct pt_opts *o)
 		}
 		/* EINTR (SIGWINCH, SIGINT) just ends the wait early */
 		poll(fds, fds[1].fd >= 0 ? 2 : 1, poll_timeout_ms(l->c, end));
+		/* the terminal went away without a SIGHUP: nobody to draw for */
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
 		pt_collector_drain(l->c);
 		dirty |= handle_keys(l);
 	}

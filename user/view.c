@@ -762,18 +762,11 @@ static void flex_needs(const struct table *t, const struct vrows *rows,
 	}
 }
 
-static void layout_cols(const struct table *t, const struct pt_view_state *st,
-			const int *need, int width, struct layout *lo)
+/* Too narrow: drop the least important columns until the rest fit. */
+static void drop_columns(const struct table *t, bool *on, int width)
 {
-	bool on[MAX_COLS], done[MAX_COLS];
-	int w[MAX_COLS];
-	int i, spare, x = 0, nflex = 0;
+	int i;
 
-	for (i = 0; i < t->ncols; i++) {
-		on[i] = col_visible(&t->cols[i], st);
-		w[i] = t->cols[i].width;
-	}
-	/* Too narrow: drop the least important columns first. */
 	while (layout_total(t, on) > width) {
 		int worst = -1;
 
@@ -782,12 +775,19 @@ static void layout_cols(const struct table *t, const struct pt_view_state *st,
 			    (worst < 0 || t->cols[i].drop > t->cols[worst].drop))
 				worst = i;
 		if (worst < 0)
-			break;
+			return;
 		on[worst] = false;
 	}
-	/* Share what is left among flexible columns, smallest need first:
-	 * a column that needs little leaves the rest to the others. */
-	spare = width - layout_total(t, on);
+}
+
+/* Share the spare width among flexible columns, smallest need first: a
+ * column that needs little leaves the rest to the others. */
+static void grow_flex(const struct table *t, const bool *on, const int *need,
+		      int spare, int *w)
+{
+	bool done[MAX_COLS];
+	int i, nflex = 0;
+
 	for (i = 0; i < t->ncols; i++) {
 		done[i] = !on[i] || !t->cols[i].flex;
 		nflex += !done[i];
@@ -806,6 +806,21 @@ static void layout_cols(const struct table *t, const struct pt_view_state *st,
 		done[pick] = true;
 		nflex--;
 	}
+}
+
+static void layout_cols(const struct table *t, const struct pt_view_state *st,
+			const int *need, int width, struct layout *lo)
+{
+	bool on[MAX_COLS];
+	int w[MAX_COLS];
+	int i, x = 0;
+
+	for (i = 0; i < t->ncols; i++) {
+		on[i] = col_visible(&t->cols[i], st);
+		w[i] = t->cols[i].width;
+	}
+	drop_columns(t, on, width);
+	grow_flex(t, on, need, width - layout_total(t, on), w);
 	lo->n = 0;
 	for (i = 0; i < t->ncols; i++) {
 		if (!on[i])
@@ -813,7 +828,7 @@ static void layout_cols(const struct table *t, const struct pt_view_state *st,
 		lo->idx[lo->n] = i;
 		lo->w[lo->n] = w[i];
 		lo->x[lo->n] = x;
-		x += lo->w[lo->n] + 1;
+		x += w[i] + 1;
 		lo->n++;
 	}
 }

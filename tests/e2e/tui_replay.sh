@@ -82,6 +82,14 @@ tm_wait_gone rp '\[PLAYING\]'
 tm_keys rp 2; tm_wait rp 'MAJ/s'
 tm_keys rp '?'; tm_wait rp 'perftop replay keys'
 tm_keys rp Escape; tm_wait_gone rp 'perftop replay keys'
+# paused, the replay sleeps in poll(): a resize must still redraw it
+tm resize-window -t rp -x 80 -y 24
+for ((i = 0; i < 100; i++)); do	# redrawn: the status line is row 24
+	[ "$(tm_screen rp | sed -n 24p | cut -c1-6)" = '?:help' ] && break
+	sleep 0.05
+done
+[ "$i" -lt 100 ] || { tm_screen rp; fail "no redraw for 80x24: status line not on row 24"; }
+tm_screen rp | awk 'length > 80 { bad = 1 } END { exit bad }' || fail "a line wider than 80"
 tm_keys rp q
 tm_expect_exit rp 0
 
