@@ -343,8 +343,15 @@ static __always_inline int on_sample(struct sock *sk, bool btf, bool own)
 
 	if (!st)
 		return 0;
-	if (own)
+	if (own) {
 		own_by_current(&st->owner);
+		/* In ESTABLISHED tcp_probe samples every incoming segment,
+		 * the only thing that moves bytes_acked and bytes_received;
+		 * a call need not sample again.  In the closing states it
+		 * does not fire, so calls sample there. */
+		if (state == TCP_ESTABLISHED)
+			return 0;
+	}
 	account(sk, st, state, 0, data_state(state) && !st->closed);
 	return 0;
 }
