@@ -7,7 +7,10 @@
 #   base        nothing attached
 #   floor       empty BPF programs on the hooks the perftop family uses
 #               (scripts/bench/floor.*), i.e. the cost of attaching at all
-#   floor-tp    the same, as classic tracepoints (what bpftrace attaches)
+#   floor-runqlat  (sched) empty tp_btf programs on runqlat's hooks:
+#               sched_switch, sched_wakeup, sched_wakeup_new
+#   floor-tp    the same three as classic tracepoints (what bpftrace's
+#               runqlat.bt attaches)
 #   perftop-F   perftop record --probes F -i 1
 #   perftop-all perftop record with every family this build has
 #   bpftrace    the bpftrace tool for the same question (peer)
@@ -81,6 +84,8 @@ build_helpers() {
 		-lbpf -lelf -lz -o "$BENCH/floor"
 	gcc -O2 -Wall -Wextra -Werror "$ROOT/scripts/bench/faulter.c" \
 		-o "$BENCH/faulter"
+	gcc -O2 -Wall -Wextra -Werror "$ROOT/scripts/bench/cputime.c" \
+		-o "$BENCH/cputime"
 	gcc -O2 -Wall -Wextra -Werror -pthread "$ROOT/scripts/bench/conns.c" \
 		-o "$BENCH/conns"
 }
@@ -131,11 +136,13 @@ make_peers() {
 	# No shipped tool counts page faults; the bpftrace reference guide's
 	# one-liner form, per thread.
 	echo 'software:page-faults:1 { @faults[tid] = count(); }' >"$WORK/fault.bt"
-	# TCP: per-connection bytes, what perftop's tcp family answers
-	# (tcplife.bt's question, on tracepoints instead of kprobes).
+	# TCP: per-connection bytes, srtt and state, what perftop's tcp family
+	# answers (tcplife.bt's question, on tracepoints instead of kprobes).
 	cat >"$WORK/tcp.bt" <<'EOF'
+tracepoint:sock:sock_send_length /args->ret > 0/ { @tx[args->sk] = sum(args->ret); }
+tracepoint:sock:sock_recv_length /args->ret > 0/ { @rx[args->sk] = sum(args->ret); }
+tracepoint:tcp:tcp_probe { @srtt[args->sock_cookie] = args->srtt; }
 tracepoint:sock:inet_sock_set_state { @state[args->skaddr] = args->newstate; }
-tracepoint:tcp:tcp_probe { @bytes[args->sport, args->dport] = sum(args->data_len); }
 EOF
 	# Readiness mark: bpftrace runs BEGIN once every probe is attached.
 	for f in "$WORK"/*.bt; do
@@ -176,9 +183,11 @@ start_tracer() {
 		"$BENCH/floor" "$BENCH/floor.bpf.o" $(floor_hooks "$(family_of "$wl")") \
 			>"$TRACER_OUT" 2>"$TRACER_OUT.err" &
 		TRACER_PID=$!; wait_for "$TRACER_OUT" ready ;;
-	floor-tp)
-		"$BENCH/floor" "$BENCH/floor.bpf.o" tp:sched/sched_switch \
-			tp:sched/sched_wakeup tp:sched/sched_wakeup_new \
+	floor-runqlat | floor-tp)
+		local kind=btf: cat=
+		[ "$cfg" = floor-tp ] && kind=tp: cat=sched/
+		"$BENCH/floor" "$BENCH/floor.bpf.o" "${kind}${cat}sched_switch" \
+			"${kind}${cat}sched_wakeup" "${kind}${cat}sched_wakeup_new" \
 			>"$TRACER_OUT" 2>"$TRACER_OUT.err" &
 		TRACER_PID=$!; wait_for "$TRACER_OUT" ready ;;
 	perftop-*)
@@ -197,25 +206,26 @@ start_tracer() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 peak_rss_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
-# Stop the tracer; print "ticks rss_kb drops" (drops: perftop's end line).
+# Stop the tracer; sets STATS="ticks rss_kb drops" (drops: perftop's end
+# line).  Not run in a subshell: it must wait for its own child.
 stop_tracer() {
-	local ticks0=$1 ticks rss drops=-
-	if [ -z "$TRACER_PID" ]; then
-		echo "- - -"
-		return
-	fi
+	local ticks0=$1 ticks rss drops=- rc=0
+	STATS="- - -"
+	[ -z "$TRACER_PID" ] && return 0
 	ticks=$(($(cpu_ticks "$TRACER_PID") - ticks0))
 	rss=$(peak_rss_kb "$TRACER_PID")
 	kill -INT "$TRACER_PID"
-	wait "$TRACER_PID" || true
+	wait "$TRACER_PID" || rc=$?
 	if [[ $TRACER_CMD == perftop-* ]]; then
-		drops=$(tail -n 1 "$TRACER_OUT" | python3 -c '
+		drops=$(grep '"type":"end"' "$TRACER_OUT" | python3 -c '
 import json, sys
 l = json.loads(sys.stdin.read())["loss"]
-print(l["ringbuf_drops"] + l["map_full"] + l["storage_fail"])') ||
-			die "perftop wrote no end line: $(cat "$TRACER_OUT.err")"
+print(l["ringbuf_drops"] + l["map_full"] + l["storage_fail"])') || {
+			log "perftop ($TRACER_CMD) exited $rc without an end line: $(tail -c 300 "$TRACER_OUT.err")"
+			drops=nan
+		}
 	fi
-	echo "$ticks $rss $drops"
+	STATS="$ticks $rss $drops"
 }
 
 # BPF tracing programs loaded by someone else (other tools, tests) disturb
@@ -225,7 +235,9 @@ foreign_progs() {
 		grep -cE '^[0-9]+: (tracing|raw_tracepoint|tracepoint|perf_event|kprobe) ' || true
 }
 
-# ---- workloads: each prints "seconds events" -----------------------------
+# ---- workloads: each prints "wall_s cpu_s events" ------------------------
+# cpu_s is the workload's own CPU time (scripts/bench/cputime): the cost of
+# BPF programs running in its context lands there, other load does not.
 family_of() {
 	case $1 in io) echo block ;; *) echo "$1" ;; esac
 }
@@ -234,19 +246,19 @@ ctxt() { awk '/^ctxt/ {print $2}' /proc/stat; }
 snmp_tcp() {	# field of the Tcp: line in /proc/net/snmp
 	awk -v f="$1" '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == f) c = i; n = 1 } else print $c }' /proc/net/snmp
 }
+timed() { "$BENCH/cputime" "$WORK/cputime" taskset -c $CPU "$@"; }
 
 wl_sched() {
-	local c0 t0 t1
-	c0=$(ctxt); t0=$(now_ns)
-	taskset -c $CPU perf bench sched pipe -l $SCHED_LOOPS >/dev/null
-	t1=$(now_ns)
-	echo "$((t1 - t0)) $(($(ctxt) - c0))" | awk '{printf "%.6f %d\n", $1 / 1e9, $2}'
+	local c0
+	c0=$(ctxt)
+	timed perf bench sched pipe -l $SCHED_LOOPS >/dev/null
+	echo "$(cat "$WORK/cputime") $(($(ctxt) - c0))"
 }
 
 wl_fault() {
-	taskset -c $CPU "$BENCH/faulter" 64 $FAULT_ROUNDS |
-		sed -E 's/faults=([0-9]+) ns=([0-9]+)/\2 \1/' |
-		awk '{printf "%.6f %d\n", $1 / 1e9, $2}'
+	local faults
+	faults=$(timed "$BENCH/faulter" 64 $FAULT_ROUNDS | sed -E 's/faults=([0-9]+) .*/\1/')
+	echo "$(cat "$WORK/cputime") $faults"
 }
 
 setup_io() {
@@ -259,30 +271,30 @@ setup_io() {
 }
 
 wl_io() {
-	taskset -c $CPU fio --name=bench --filename="$LOOPDEV" --direct=1 \
+	local ios
+	ios=$(timed fio --name=bench --filename="$LOOPDEV" --direct=1 \
 		--rw=randread --bs=4k --ioengine=psync --size=256M \
 		--io_size=${IO_MB}M --output-format=json 2>/dev/null |
-		python3 -c '
-import json, sys
-j = json.load(sys.stdin)["jobs"][0]
-print("%.6f %d" % (j["job_runtime"] / 1e3, j["read"]["total_ios"]))'
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["jobs"][0]["read"]["total_ios"])')
+	echo "$(cat "$WORK/cputime") $ios"
 }
 
-setup_tcp() {
-	[ -n "${IPERF_PID:-}" ] && return 0
-	taskset -c $CPU iperf3 -s -p 5299 >/dev/null 2>&1 &
-	IPERF_PID=$!
-	PIDS+=("$IPERF_PID")
-	sleep 0.3
-}
-
+# Client and a one-shot server, both pinned and both timed.
 wl_tcp() {
-	local s0 t0 t1
-	s0=$(($(snmp_tcp OutSegs) + $(snmp_tcp InSegs))); t0=$(now_ns)
-	taskset -c $CPU iperf3 -c 127.0.0.1 -p 5299 -n ${TCP_MB}M -l 16K >/dev/null
-	t1=$(now_ns)
-	echo "$((t1 - t0)) $(($(snmp_tcp OutSegs) + $(snmp_tcp InSegs) - s0))" |
-		awk '{printf "%.6f %d\n", $1 / 1e9, $2}'
+	local s0 srv cli
+	s0=$(($(snmp_tcp OutSegs) + $(snmp_tcp InSegs)))
+	"$BENCH/cputime" "$WORK/cputime.srv" taskset -c $CPU \
+		iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
+	srv=$!
+	for _ in $(seq 50); do
+		ss -ltn 2>/dev/null | grep -q ':5299 ' && break
+		sleep 0.02
+	done
+	timed iperf3 -c 127.0.0.1 -p 5299 -n ${TCP_MB}M -l 16K >/dev/null
+	cli=$(cat "$WORK/cputime")
+	wait $srv || true
+	echo "$cli $(cut -d' ' -f2 "$WORK/cputime.srv") $(($(snmp_tcp OutSegs) + $(snmp_tcp InSegs) - s0))" |
+		awk '{printf "%s %.6f %d\n", $1, $2 + $3, $4}'
 }
 
 # ---- the interleaved matrix ---------------------------------------------
@@ -293,7 +305,7 @@ configs_for() {
 	fam=$(family_of "$wl")
 	echo base
 	echo floor
-	[ "$wl" = sched ] && echo floor-tp
+	[ "$wl" = sched ] && printf '%s\n' floor-runqlat floor-tp
 	echo "perftop-$fam"
 	[ "$(echo $FAMILIES | wc -w)" -gt 1 ] && echo perftop-all
 	echo bpftrace
@@ -305,7 +317,8 @@ run_one() {	# WORKLOAD CONFIG ROUND
 	start_tracer "$wl" "$cfg"
 	[ -n "$TRACER_PID" ] && ticks0=$(cpu_ticks "$TRACER_PID")
 	res=$(wl_"$wl")
-	stats=$(stop_tracer "$ticks0")
+	stop_tracer "$ticks0"
+	stats=$STATS
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$cfg" "$round" \
 		"$(echo "$res" | tr ' ' '\t')" "$(echo "$stats" | tr ' ' '\t')" \
 		"$foreign" >>"$RESULTS"
@@ -316,7 +329,7 @@ run_matrix() {	# WORKLOAD
 	local wl=$1 fam cfgs r i n
 	fam=$(family_of "$wl")
 	if [[ " $FAMILIES " != *" $fam "* ]]; then
-		printf '%s\tmissing\t0\t0\t0\t-\t-\t-\t0\n' "$wl" >>"$RESULTS"
+		printf '%s\tmissing\t0\t0\t0\t0\t-\t-\t-\t0\n' "$wl" >>"$RESULTS"
 		log "$wl: perftop has no $fam family yet, skipped"
 		return
 	fi
@@ -424,6 +437,43 @@ EOF
 )"
 }
 
+# Ring-buffer drops under the highest block I/O rate this machine makes
+# (the block family is the one with a ring buffer: one record per request).
+measure_drops() {
+	local pid out=$WORK/drops.json
+	setup_io
+	"$PERFTOP" record --probes block -i 1 -f -o "$out" 2>/dev/null &
+	pid=$!; PIDS+=("$pid")
+	for _ in $(seq 200); do
+		grep -q '"type":"header"' "$out" 2>/dev/null && break
+		sleep 0.05
+	done
+	fio --name=drops --filename="$LOOPDEV" --direct=1 --rw=randread \
+		--bs=512 --ioengine=io_uring --iodepth=64 --numjobs=2 \
+		--size=256M --time_based --runtime="$DROP_S" --group_reporting \
+		--output-format=json >"$WORK/drops.fio" 2>/dev/null
+	kill -INT $pid; wait $pid || true
+	python3 - "$out" "$WORK/drops.fio" <<'EOF' | while read -r k v; do extra "$k" "$v"; done
+import json, sys
+ios = secs = 0
+loss = None
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "snapshot":
+        secs += o["interval_ns"] / 1e9
+        for d in o.get("block", {}).get("devices", []):
+            ios += d.get("read_ios", 0) + d.get("write_ios", 0)
+    elif o["type"] == "end":
+        loss = o["loss"]
+fio = json.load(open(sys.argv[2]))["jobs"][0]
+fio_ios = fio["read"]["total_ios"]
+rate = fio_ios / (fio["job_runtime"] / 1e3) if fio["job_runtime"] else 0
+print("drops_load", "%.0fk block requests/s for %.0f s (fio 512 B random direct reads, io_uring, 2 jobs x depth 64, loop device on memory; perftop counted %d of fio's %d)"
+      % (rate / 1e3, fio["job_runtime"] / 1e3, ios, fio_ios))
+print("drops_result", "%d ring-buffer drops, %d map full" % (loss["ringbuf_drops"], loss["map_full"]))
+EOF
+}
+
 main() {
 	log "building bench helpers into $BENCH"
 	build_helpers
@@ -438,16 +488,14 @@ main() {
 	t0=$(date +%s)
 	for wl in sched fault io tcp; do
 		has "$wl" || continue
-		case $wl in io) setup_io ;; tcp) setup_tcp ;; esac
+		[ "$wl" = io ] && setup_io
 		run_matrix "$wl"
 	done
 	if has extras; then
 		measure_idle
 		measure_startup
 		measure_rss
-		[ -x "$ROOT/scripts/bench/drops.sh" ] &&
-			BENCH=$BENCH PERFTOP=$PERFTOP DROP_S=$DROP_S FAMILIES=$FAMILIES \
-			"$ROOT/scripts/bench/drops.sh" >>"$EXTRAS"
+		[[ " $FAMILIES " == *" block "* ]] && measure_drops
 	fi
 	extra load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 	extra bench_seconds $(($(date +%s) - t0))

@@ -2,6 +2,7 @@
 /* Scheduler family: loads bpf/sched.bpf.c and turns its per-interval
  * aggregates into pt_sched_task / pt_sched_cpu records. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -21,6 +22,46 @@ struct sched_priv {
 	struct pt_sched_cpu_val *cpu_vals;	/* nr_cpus values, reused */
 	__u32 cpu_hist[PT_HIST_BUCKETS];	/* merged, for system p50/p99 */
 };
+
+/*
+ * A hash map without preallocation takes elements from per-CPU caches that
+ * start with one element each and refill from irq_work.  The first context
+ * switch on a CPU creates two entries (prev and next) with interrupts off,
+ * so the second failed, one map_full per CPU at every start.  Fill each
+ * CPU's cache before attaching: insert and delete a few entries from every
+ * CPU we may run on.  Best effort: a CPU we cannot move to is skipped.
+ */
+#define WARM_ENTRIES 16
+
+static void warm_task_map(int fd, unsigned int nr_cpus)
+{
+	static const struct pt_sched_task_val zero;
+	cpu_set_t old, one;
+	unsigned int cpu;
+	__u32 i;
+
+	if (sched_getaffinity(0, sizeof(old), &old))
+		return;
+	for (cpu = 0; cpu < nr_cpus && cpu < CPU_SETSIZE; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (!CPU_ISSET(cpu, &old) ||
+		    sched_setaffinity(0, sizeof(one), &one))
+			continue;
+		for (i = 0; i < WARM_ENTRIES; i++) {
+			/* epoch 2: never a key the programs or drains use */
+			struct pt_key key = { .id = i, .epoch = 2 };
+
+			bpf_map_update_elem(fd, &key, &zero, BPF_ANY);
+		}
+		for (i = 0; i < WARM_ENTRIES; i++) {
+			struct pt_key key = { .id = i, .epoch = 2 };
+
+			bpf_map_delete_elem(fd, &key);
+		}
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+}
 
 static int sched_try(struct pt_family *f, struct sched_priv *p,
 		     const struct pt_filter *flt, enum pt_attach mode)
@@ -49,6 +90,7 @@ static int sched_try(struct pt_family *f, struct sched_priv *p,
 		pt_family_fail(f, "pid filter", err);
 		goto fail;
 	}
+	warm_task_map(bpf_map__fd(skel->maps.sched_tasks), flt->nr_cpus);
 	err = sched__attach(skel);
 	if (err) {
 		pt_family_fail(f, "attach", err);

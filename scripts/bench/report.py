@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turn scripts/bench.sh's raw results into docs/performance.md (stdout).
 
-results.tsv: workload config round seconds events ticks rss_kb drops foreign
+results.tsv: workload config round wall_s cpu_s events ticks rss_kb drops
+             foreign
 extras.tsv:  key value
 """
 import os
@@ -34,12 +35,15 @@ PEERS = {
     "fault": "bpftrace `software:page-faults:1 { @faults[tid] = count(); }`",
     "io": "bpftrace biolatency.bt (shipped tool; kprobes replaced by the "
           "block_rq_issue/complete tracepoints)",
-    "tcp": "bpftrace: inet_sock_set_state + tcp_probe, bytes per connection",
+    "tcp": "bpftrace: bytes per socket from sock_send_length/"
+           "sock_recv_length, srtt from tcp_probe, inet_sock_set_state",
 }
 CONFIG_NAMES = {
     "base": "baseline (nothing attached)",
     "floor": "floor: empty tp_btf programs on the same hooks",
-    "floor-tp": "floor: empty classic tracepoint programs",
+    "floor-runqlat": "floor: empty tp_btf programs on sched_switch, "
+                     "sched_wakeup, sched_wakeup_new (runqlat's hooks)",
+    "floor-tp": "floor: the same three as classic tracepoints",
     "bpftrace": "bpftrace peer",
     "perftop-all": "perftop, all families",
 }
@@ -50,16 +54,17 @@ def load_rows():
     missing = []
     with open(results) as f:
         for line in f:
-            wl, cfg, rnd, sec, ev, ticks, rss, drops, foreign = \
+            wl, cfg, rnd, sec, cpu, ev, ticks, rss, drops, foreign = \
                 line.rstrip("\n").split("\t")
             if cfg == "missing":
                 missing.append(wl)
                 continue
             rows[wl][cfg][int(rnd)] = dict(
-                sec=float(sec), events=int(ev),
+                sec=float(sec), cpu=float(cpu), events=int(ev),
                 ticks=None if ticks == "-" else int(ticks),
                 rss=None if rss == "-" else int(rss),
-                drops=None if drops == "-" else int(drops),
+                drops=None if drops == "-" else
+                (-1 if drops == "nan" else int(drops)),
                 foreign=int(foreign))
     return rows, missing
 
@@ -74,44 +79,54 @@ def fmt(v, spec, none="–"):
     return none if v is None else format(v, spec)
 
 
+def spread(vals):
+    return "%+.1f..%+.1f" % (100 * min(vals), 100 * max(vals))
+
+
 def table(wl, runs):
+    """One row per configuration.  Slowdowns are per-round ratios against
+    that round's baseline; the median and the min..max are shown."""
     base = runs["base"]
-    out = ["| configuration | slowdown (median) | spread | ns per %s | "
-           "%ss/s | drops | tracer CPU | tracer peak RSS |"
-           % (WORKLOADS[wl][2], WORKLOADS[wl][2]),
-           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    ev = WORKLOADS[wl][2]
+    out = ["| configuration | slowdown, CPU time (median) | spread | "
+           "slowdown, wall (median) | spread | ns per %s (CPU) | events/s | "
+           "drops | tracer CPU | tracer peak RSS |" % ev,
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     summary = {}
     for cfg, per_round in runs.items():
-        ratios, ns_per, rates = [], [], []
+        cpu_r, wall_r, ns_per, rates = [], [], [], []
         ticks = secs = 0
         rss = drops = None
         for rnd, r in per_round.items():
             b = base.get(rnd)
             rates.append(r["events"] / r["sec"])
             if b:
-                ratios.append(r["sec"] / b["sec"] - 1)
+                cpu_r.append(r["cpu"] / b["cpu"] - 1)
+                wall_r.append(r["sec"] / b["sec"] - 1)
                 if b["events"]:
-                    ns_per.append((r["sec"] - b["sec"]) * 1e9 / b["events"])
+                    ns_per.append((r["cpu"] - b["cpu"]) * 1e9 / b["events"])
             if r["ticks"] is not None:
                 ticks += r["ticks"]
                 secs += r["sec"]
             if r["rss"] is not None:
                 rss = max(rss or 0, r["rss"])
             if r["drops"] is not None:
-                drops = (drops or 0) + r["drops"]
-        med = statistics.median(ratios)
-        summary[cfg] = med
+                if r["drops"] < 0 or (drops is not None and drops < 0):
+                    drops = -1	# a run ended without its end line
+                else:
+                    drops = (drops or 0) + r["drops"]
+        summary[cfg] = (statistics.median(cpu_r), statistics.median(wall_r))
         cpu = 100.0 * ticks / HZ / secs if secs else None
         if cfg == "base":
-            slow, spread, nsev = "0 (reference)", "–", "–"
+            cells = ["0 (reference)", "–", "0 (reference)", "–", "–"]
         else:
-            slow = "%+.1f%%" % (100 * med)
-            spread = "%+.1f..%+.1f" % (100 * min(ratios), 100 * max(ratios))
-            nsev = "%.0f" % statistics.median(ns_per)
-        out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            config_label(cfg), slow, spread, nsev,
+            cells = ["%+.1f%%" % (100 * summary[cfg][0]), spread(cpu_r),
+                     "%+.1f%%" % (100 * summary[cfg][1]), spread(wall_r),
+                     "%.0f" % statistics.median(ns_per)]
+        out.append("| %s | %s | %s | %s | %s | %s |" % (
+            config_label(cfg), " | ".join(cells),
             "%.0fk" % (statistics.median(rates) / 1e3),
-            fmt(drops, "d"), fmt(cpu, ".1f") + ("%" if cpu is not None else ""),
+            "no end line" if drops == -1 else fmt(drops, "d"), fmt(cpu, ".1f") + ("%" if cpu is not None else ""),
             fmt(rss and rss / 1024, ".1f") + (" MiB" if rss else "")))
     return out, summary
 
@@ -171,9 +186,13 @@ def main():
     p()
     p("## Results")
     p()
-    p("Slowdown is the workload's run time over the baseline run of the same "
-      "round (%s interleaved rounds), median and min..max spread over rounds. "
-      "ns per event is the added time divided by the baseline's event count; "
+    p("Slowdown is the workload's cost over the baseline run of the same "
+      "round (%s interleaved rounds), median and min..max spread over rounds, "
+      "measured two ways: the CPU time the workload's processes used "
+      "(user+system, from wait4; BPF programs that run in their context are "
+      "charged there, other load on the machine is not) and wall time. "
+      "ns per event is the added CPU time divided by the baseline's event "
+      "count; "
       "events/s is the rate the workload achieved under that configuration. "
       "Drops are perftop's own loss counters (ring-buffer drops + map full + "
       "storage failures, from the trace's end line). Tracer CPU is the "
@@ -205,9 +224,11 @@ def main():
             verdicts.append((title, mine, summary.get("floor"),
                              summary["bpftrace"]))
     if verdicts:
-        p("Summary (median slowdown): " + "; ".join(
-            "%s: perftop %+.1f%%, floor %+.1f%%, bpftrace %+.1f%%"
-            % (t, 100 * m, 100 * (f or 0), 100 * b)
+        p("Summary (median slowdown, CPU time / wall): " + "; ".join(
+            "%s: perftop %+.1f%% / %+.1f%%, floor %s, bpftrace %+.1f%% / %+.1f%%"
+            % (t, 100 * m[0], 100 * m[1],
+               "%+.1f%% / %+.1f%%" % (100 * f[0], 100 * f[1]) if f else "–",
+               100 * b[0], 100 * b[1])
             for t, m, f, b in verdicts) + ".")
         p()
     p("### perftop itself")
