@@ -205,8 +205,11 @@ static int apply_opt(int opt, const char *arg, struct pt_opts *o)
 
 	switch (opt) {
 	case 'd':
-		if (parse_seconds(arg, &o->duration_s)) {
-			pt_err("bad --duration '%s': give seconds > 0, e.g. -d 30", arg);
+		/* capped so that SEC in nanoseconds fits a u64 */
+		if (parse_seconds(arg, &o->duration_s) ||
+		    o->duration_s > PT_MAX_DURATION_S) {
+			pt_err("bad --duration '%s': give seconds > 0 (at most %.0f), e.g. -d 30",
+			       arg, PT_MAX_DURATION_S);
 			return st;
 		}
 		o->duration_set = true;
@@ -336,7 +339,7 @@ int pt_opts_parse(int argc, char **argv, struct pt_opts *o, bool *done)
 		argv++;
 		argc--;
 	}
-	optind = 1;
+	optind = 0;	/* full reset: a previous parse may have stopped mid-cluster */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":d:i:p:c:o:fbn:vhV", long_opts,
 				  NULL)) != -1) {
@@ -353,7 +356,12 @@ int pt_opts_parse(int argc, char **argv, struct pt_opts *o, bool *done)
 		}
 		if (opt == '?' || opt == ':') {
 			const char *what = argv[optind - 1];
+			char letter[3] = { '-', (char)optopt, '\0' };
 
+			/* In a cluster (-zf) optind may not have moved past
+			 * the word yet: name the letter itself. */
+			if (strncmp(what, "--", 2) && optopt > 0 && optopt < 256)
+				what = letter;
 			if (opt == ':')
 				pt_err("option %s needs a value: see perftop --help", what);
 			else

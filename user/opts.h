@@ -44,6 +44,7 @@ struct pt_opts {
 #define PT_DEFAULT_INTERVAL_NS 1000000000ull
 #define PT_MIN_INTERVAL_NS 100000000ull
 #define PT_SCAN_DEFAULT_DURATION 30.0
+#define PT_MAX_DURATION_S 1e9	/* 31 years; ns still fit a u64 */
 
 /*
  * Parse argv into o.  Returns 0 to go on, or a value >= 0 the caller should

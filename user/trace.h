@@ -53,6 +53,10 @@ struct pt_trace_reader;
 
 struct pt_trace_reader *pt_trace_open(const char *path, char *err,
 				      size_t errlen);
+/* Same over an open fd (taken over: closed on failure and by close);
+ * name is for messages.  Lets tests and fuzzers feed memfds. */
+struct pt_trace_reader *pt_trace_open_fd(int fd, const char *name, char *err,
+					 size_t errlen);
 /*
  * Next line as a parsed object: 1 with *obj set (caller frees with
  * cJSON_Delete), 0 at end of file, -EINVAL with "line N: ..." in err.
@@ -79,6 +83,8 @@ struct pt_recording {
 
 /* 0, or -errno with "FILE: line N: problem" printed as one error line. */
 int pt_recording_load(const char *path, struct pt_recording *rec);
+/* Same over an open fd (always closed); name is for messages. */
+int pt_recording_load_fd(int fd, const char *name, struct pt_recording *rec);
 void pt_recording_free(struct pt_recording *rec);
 
 #endif /* PT_TRACE_H */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,30 +19,25 @@
 #include "util.h"
 
 #define MAX_LINE (64u << 20)
+#define READ_CHUNK (256u << 10)
 
 struct pt_trace_reader {
 	gzFile gz;
-	char *buf;
-	size_t cap;
-	long line;
+	char *buf;		/* bytes read but not yet handed out */
+	size_t cap, len, pos;	/* pos: start of the next line in buf */
+	long line;		/* complete lines handed out so far */
+	bool eof;
 	bool truncated;
 };
 
-struct pt_trace_reader *pt_trace_open(const char *path, char *err,
-				      size_t errlen)
+struct pt_trace_reader *pt_trace_open_fd(int fd, const char *name, char *err,
+					 size_t errlen)
 {
 	struct pt_trace_reader *r;
 	struct stat st;
-	int fd;
 
-	fd = !strcmp(path, "-") ? dup(STDIN_FILENO) :
-				  open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s is a directory, not a trace file", path);
+		snprintf(err, errlen, "%s is a directory, not a trace file", name);
 		close(fd);
 		return NULL;
 	}
@@ -49,7 +45,7 @@ struct pt_trace_reader *pt_trace_open(const char *path, char *err,
 	if (r)
 		r->gz = gzdopen(fd, "rb");
 	if (!r || !r->gz) {
-		snprintf(err, errlen, "out of memory opening %s", path);
+		snprintf(err, errlen, "out of memory opening %s", name);
 		free(r);
 		close(fd);
 		return NULL;
@@ -57,80 +53,135 @@ struct pt_trace_reader *pt_trace_open(const char *path, char *err,
 	return r;
 }
 
-/* Read one line (without newline) into r->buf; 1, 0 at EOF, -errno. */
-static int read_line(struct pt_trace_reader *r, size_t *len, bool *newline,
+struct pt_trace_reader *pt_trace_open(const char *path, char *err,
+				      size_t errlen)
+{
+	int fd = !strcmp(path, "-") ? dup(STDIN_FILENO) :
+				      open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return pt_trace_open_fd(fd, path, err, errlen);
+}
+
+/* Move unread bytes to the front and make room for at least one more
+ * byte plus a NUL; -E2BIG when a single line outgrows MAX_LINE. */
+static int make_room(struct pt_trace_reader *r, char *err, size_t errlen)
+{
+	size_t ncap;
+	char *nb;
+
+	if (r->pos) {
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->len -= r->pos;
+		r->pos = 0;
+	}
+	if (r->cap - r->len > 1)
+		return 0;
+	ncap = r->cap ? r->cap * 2 : READ_CHUNK;
+	if (ncap > MAX_LINE + 1) {
+		snprintf(err, errlen, "line %ld: longer than %u MiB",
+			 r->line + 1, MAX_LINE >> 20);
+		return -E2BIG;
+	}
+	nb = realloc(r->buf, ncap);
+	if (!nb) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r->buf = nb;
+	r->cap = ncap;
+	return 0;
+}
+
+/* Read more decompressed bytes; sets eof (and truncated when a gzip stream
+ * ends early).  0 or -errno. */
+static int fill(struct pt_trace_reader *r, char *err, size_t errlen)
+{
+	size_t room;
+	int n, zerr, rc;
+
+	rc = make_room(r, err, errlen);
+	if (rc)
+		return rc;
+	room = r->cap - r->len - 1;
+	n = gzread(r->gz, r->buf + r->len, room > INT_MAX ? INT_MAX : (unsigned int)room);
+	if (n > 0) {
+		r->len += (size_t)n;
+		return 0;
+	}
+	gzerror(r->gz, &zerr);
+	if (n < 0 && zerr != Z_BUF_ERROR) {
+		if (zerr == Z_ERRNO)
+			snprintf(err, errlen, "line %ld: %s", r->line + 1,
+				 strerror(errno));
+		else
+			snprintf(err, errlen, "line %ld: corrupt gzip data",
+				 r->line + 1);
+		return -EIO;
+	}
+	/* Z_BUF_ERROR: the gzip stream ends early (cut off). */
+	if (zerr == Z_BUF_ERROR)
+		r->truncated = true;
+	r->eof = true;
+	return 0;
+}
+
+/*
+ * Next complete line, newline replaced by NUL: 1 with *line and *len set,
+ * 0 at the end (a final line without newline is never handed out),
+ * or -errno.
+ */
+static int read_line(struct pt_trace_reader *r, char **line, size_t *len,
 		     char *err, size_t errlen)
 {
-	*len = 0;
-	*newline = false;
 	for (;;) {
-		int zerr;
+		char *start = r->buf + r->pos;
+		char *nl = r->len > r->pos ?
+			memchr(start, '\n', r->len - r->pos) : NULL;
+		int rc;
 
-		if (r->cap - *len < 2) {
-			size_t ncap = r->cap ? r->cap * 2 : 65536;
-			char *nb;
-
-			if (ncap > MAX_LINE) {
-				snprintf(err, errlen, "line %ld: longer than %u MiB",
-					 r->line + 1, MAX_LINE >> 20);
-				return -E2BIG;
-			}
-			nb = realloc(r->buf, ncap);
-			if (!nb) {
-				snprintf(err, errlen, "out of memory");
-				return -ENOMEM;
-			}
-			r->buf = nb;
-			r->cap = ncap;
-		}
-		if (!gzgets(r->gz, r->buf + *len, (int)(r->cap - *len))) {
-			const char *msg = gzerror(r->gz, &zerr);
-
-			/* Z_BUF_ERROR: gzip stream ends early (cut off). */
-			if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
-				snprintf(err, errlen, "line %ld: %s", r->line + 1,
-					 zerr == Z_ERRNO ? strerror(errno) : msg);
-				return -EIO;
-			}
-			if (zerr == Z_BUF_ERROR)
-				r->truncated = true;
-			return *len ? 1 : 0;
-		}
-		*len += strlen(r->buf + *len);
-		if (*len && r->buf[*len - 1] == '\n') {
-			r->buf[--*len] = '\0';
-			*newline = true;
+		if (nl) {
+			*nl = '\0';
+			*line = start;
+			*len = (size_t)(nl - start);
+			r->pos += *len + 1;
+			r->line++;
 			return 1;
 		}
+		if (r->eof) {
+			/* The last line was never finished: stop before it. */
+			if (r->len > r->pos)
+				r->truncated = true;
+			return 0;
+		}
+		rc = fill(r, err, errlen);
+		if (rc)
+			return rc;
 	}
 }
 
 int pt_trace_next(struct pt_trace_reader *r, cJSON **obj, char *err,
 		  size_t errlen)
 {
+	char *line;
 	size_t len;
-	bool newline;
 	int rc;
 
-	for (;;) {
-		rc = read_line(r, &len, &newline, err, errlen);
+	*obj = NULL;
+	do {
+		rc = read_line(r, &line, &len, err, errlen);
 		if (rc <= 0)
 			return rc;
-		r->line++;
-		if (!newline) {
-			/* The last line was never finished: stop before it. */
-			r->truncated = true;
-			return 0;
-		}
-		if (len)
-			break;
-	}
-	if (memchr(r->buf, '\0', len)) {
+	} while (!len);
+	if (memchr(line, '\0', len)) {
 		snprintf(err, errlen, "line %ld: contains a NUL byte: not a JSON trace",
 			 r->line);
 		return -EINVAL;
 	}
-	*obj = cJSON_ParseWithLength(r->buf, len);
+	*obj = cJSON_ParseWithLength(line, len);
 	if (!*obj || !cJSON_IsObject(*obj)) {
 		cJSON_Delete(*obj);
 		*obj = NULL;
@@ -215,42 +266,69 @@ static int load_line(struct pt_recording *rec, const cJSON *o, long line,
 	return 0;
 }
 
-int pt_recording_load(const char *path, struct pt_recording *rec)
+static int load_all(struct pt_trace_reader *r, struct pt_recording *rec,
+		    char *err, size_t errlen)
 {
-	struct pt_trace_reader *r;
-	char err[512] = "";
 	cJSON *o = NULL;
 	int rc;
 
+	while ((rc = pt_trace_next(r, &o, err, errlen)) > 0) {
+		rc = load_line(rec, o, pt_trace_line(r), err, errlen);
+		cJSON_Delete(o);
+		if (rc)
+			return rc;
+	}
+	if (rc)
+		return rc;
+	if (pt_trace_line(r) == 0) {
+		snprintf(err, errlen, pt_trace_truncated(r) ?
+			 "no complete line: cut off before its header, or not a trace" :
+			 "empty file");
+		return -EINVAL;
+	}
+	if (!rec->have_header) {
+		snprintf(err, errlen, "line 1: first line is not a perftop trace header");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int pt_recording_load_fd(int fd, const char *name, struct pt_recording *rec)
+{
+	struct pt_trace_reader *r;
+	char err[512] = "";
+	int rc;
+
 	memset(rec, 0, sizeof(*rec));
-	r = pt_trace_open(path, err, sizeof(err));
+	r = pt_trace_open_fd(fd, name, err, sizeof(err));
 	if (!r) {
 		pt_err("%s: check the path", err);
 		return -ENOENT;
 	}
-	while ((rc = pt_trace_next(r, &o, err, sizeof(err))) > 0) {
-		rc = load_line(rec, o, pt_trace_line(r), err, sizeof(err));
-		cJSON_Delete(o);
-		if (rc)
-			break;
-	}
-	if (!rc && pt_trace_line(r) == 0) {
-		snprintf(err, sizeof(err), "empty file");
-		rc = -EINVAL;
-	} else if (!rc && !rec->have_header) {
-		snprintf(err, sizeof(err), "line 1: first line is not a perftop trace header");
-		rc = -EINVAL;
-	}
+	rc = load_all(r, rec, err, sizeof(err));
 	if (!rc && pt_trace_truncated(r) && !rec->complete)
 		pt_warn("%s was cut off after line %ld: reading it up to its last complete line",
-			path, pt_trace_line(r));
+			name, pt_trace_line(r));
 	pt_trace_close_reader(r);
 	if (rc) {
-		pt_err("%s: %s: is it a perftop trace (perftop record -o FILE)?", path, err);
+		pt_err("%s: %s: is it a perftop trace (perftop record -o FILE)?", name, err);
 		pt_recording_free(rec);
 		return rc;
 	}
 	return 0;
+}
+
+int pt_recording_load(const char *path, struct pt_recording *rec)
+{
+	int fd = !strcmp(path, "-") ? dup(STDIN_FILENO) :
+				      open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		memset(rec, 0, sizeof(*rec));
+		pt_err("cannot open %s: %s: check the path", path, strerror(errno));
+		return -ENOENT;
+	}
+	return pt_recording_load_fd(fd, path, rec);
 }
 
 void pt_recording_free(struct pt_recording *rec)

@@ -31,6 +31,49 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/*
+ * --force over an existing file: truncate it only if the fd is still the
+ * plain file lstat() saw, is ours, and has no other name (a hard link
+ * planted in a shared directory would otherwise make us truncate its
+ * target), then give it the mode a new trace gets.
+ */
+static int overwrite_checked(int fd, const char *path, const struct stat *seen)
+{
+	struct stat st;
+	int flags;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != seen->st_ino ||
+	    st.st_dev != seen->st_dev) {
+		pt_err("output file %s changed while opening it: choose another path", path);
+		close(fd);
+		return -EAGAIN;
+	}
+	if (st.st_uid != geteuid()) {
+		/* its owner could read what we write into it */
+		pt_err("output file %s belongs to another user (uid %u): refusing to overwrite it; remove it or choose another path",
+		       path, (unsigned int)st.st_uid);
+		close(fd);
+		return -EPERM;
+	}
+	if (st.st_nlink > 1) {
+		pt_err("output file %s has other hard links: refusing to overwrite it; remove it or choose another path",
+		       path);
+		close(fd);
+		return -EMLINK;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (ftruncate(fd, 0) || fchmod(fd, 0600) ||
+	    (flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK))) {
+		int err = errno;
+
+		pt_err("cannot overwrite %s: %s: choose a writable path with -o",
+		       path, strerror(err));
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
 static int open_output(const char *path, bool force)
 {
 	struct stat st;
@@ -51,7 +94,9 @@ static int open_output(const char *path, bool force)
 			pt_err("output path %s is not a regular file: choose a file path", path);
 			return -EINVAL;
 		}
-		flags |= O_TRUNC;
+		/* truncated only once fstat() proves it is the same plain
+		 * file; O_NONBLOCK: a FIFO swapped in must not hang us */
+		flags |= O_NONBLOCK;
 	} else {
 		flags |= O_EXCL;	/* lose no race with a planted link */
 	}
@@ -70,6 +115,8 @@ static int open_output(const char *path, bool force)
 			       path, strerror(err));
 		return -err;
 	}
+	if (flags & O_NONBLOCK)
+		return overwrite_checked(fd, path, &st);
 	return fd;
 }
 
