@@ -22,6 +22,7 @@ struct pt_trace_writer {
 	gzFile gz;		/* NULL for plain output */
 	char name[256];		/* for error messages */
 	bool is_stdout;
+	bool failed;		/* a write failed and was reported */
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -179,7 +180,7 @@ static int gz_failed(struct pt_trace_writer *w)
 
 	if (zerr == Z_ERRNO)
 		return errno ? -errno : -EIO;
-	pt_err("writing %s failed: %s", w->name, msg);
+	pt_err("writing %s failed: %s: free space or choose another path", w->name, msg);
 	return -EIO;
 }
 
@@ -204,7 +205,11 @@ int pt_trace_write(struct pt_trace_writer *w, const cJSON *obj)
 	}
 	line[len] = '\0';
 	cJSON_free(line);
-	if (err && err != -EIO)
+	w->failed |= err != 0;
+	if (err == -EPIPE)
+		pt_err("writing %s failed: %s: the reader of the pipe went away; the trace is complete up to the last full line",
+		       w->name, strerror(-err));
+	else if (err && err != -EIO)
 		pt_err("writing %s failed: %s: free space or choose another path; the trace is complete up to the last full line",
 		       w->name, strerror(-err));
 	return err;
@@ -216,13 +221,15 @@ int pt_trace_close(struct pt_trace_writer *w)
 
 	if (!w)
 		return 0;
+	/* after a reported write error, say nothing more: one error line */
 	if (w->gz && gzclose(w->gz) != Z_OK) {
-		pt_err("finishing gzip stream of %s failed: free space and check the file",
-		       w->name);
+		if (!w->failed)
+			pt_err("finishing gzip stream of %s failed: free space and check the file",
+			       w->name);
 		err = -EIO;
 	}
 	if (!w->is_stdout) {
-		if (!err && fsync(w->fd) && errno != EINVAL) {
+		if (!err && !w->failed && fsync(w->fd) && errno != EINVAL) {
 			pt_err("flushing %s failed: %s", w->name, strerror(errno));
 			err = -errno;
 		}
