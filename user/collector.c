@@ -110,6 +110,31 @@ static void start_family(struct pt_collector *c, enum pt_family_id id,
 	c->running |= 1u << id;
 }
 
+/*
+ * Families start one after another, seconds apart on a loaded machine:
+ * drop what the first ones counted meanwhile, so the first interval covers
+ * [interval_start, its end] like every other (a thread cannot wait 7 s in
+ * a 0.6 s interval).  Kernel-side loss stays for the first snapshot.
+ */
+static void discard_startup(struct pt_collector *c)
+{
+	uint32_t new_epoch = c->epoch ^ 1;
+	struct pt_snapshot junk;
+	int id;
+
+	pt_snapshot_init(&junk);
+	for (id = 0; id < PT_NR_FAMILIES; id++)
+		if (c->fams[id])
+			c->fams[id]->set_epoch(c->fams[id], new_epoch);
+	c->epoch = new_epoch;
+	usleep(EPOCH_SETTLE_US);
+	pt_collector_drain(c);
+	for (id = 0; id < PT_NR_FAMILIES; id++)
+		if (c->fams[id])
+			c->fams[id]->collect(c->fams[id], &junk, new_epoch);
+	pt_snapshot_free(&junk);
+}
+
 int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 		       bool quiet)
 {
@@ -156,6 +181,7 @@ int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 		pt_collector_stop(c);
 		return -ENODEV;
 	}
+	discard_startup(c);
 	c->interval_start = pt_now_mono_ns();
 	c->deadline = c->interval_start + c->interval_ns;
 	return 0;

@@ -120,6 +120,7 @@ struct rule_def {
 	const char *culprit_unit;	/* what a culprit's value counts */
 	struct pt_threshold def;
 	bool rate;		/* culprit value is num per second */
+	bool by_value;		/* culprits ordered by value, not rank */
 	/* Culprits need den >= this (a p99 over too few samples) */
 	uint64_t (*min_den)(const struct pt_detect_config *cfg);
 	void (*sample)(struct rule_ctx *c, struct sample *out);
@@ -180,9 +181,9 @@ static void sample_runq(struct rule_ctx *c, struct sample *out)
 			out->value = p99;
 		task_culprit(&who, &t->id);
 		snprintf(key, sizeof(key), "t%u/%s", t->id.pid, t->id.comm);
-		/* value: p99 weighted by waits; rank: total wait */
+		/* contribution: time spent waiting, in ms per second */
 		add_entity(c, key, &who, (double)t->runq_wait_ns,
-			   p99 * (double)t->runq_count, (double)t->runq_count);
+			   (double)t->runq_wait_ns / NS_PER_MS, 0);
 	}
 }
 
@@ -276,9 +277,8 @@ static void sample_disk(struct rule_ctx *c, struct sample *out)
 		if (ios >= c->cfg->min.disk_ios && p99 > out->value)
 			out->value = p99;
 		pt_strlcpy(who.dev, d->dev, sizeof(who.dev));
-		/* the slow device is the culprit: rank by its p99 too */
-		add_entity(c, d->dev, &who, p99 * (double)ios,
-			   p99 * (double)ios, (double)ios);
+		/* the slow device is the culprit: ordered by its p99 */
+		add_entity(c, d->dev, &who, 0, p99 * (double)ios, (double)ios);
 	}
 }
 
@@ -339,11 +339,6 @@ static void sample_retrans(struct rule_ctx *c, struct sample *out)
 		out->value = 100.0 * (double)retrans / (double)segs;
 }
 
-static uint64_t min_task_waits(const struct pt_detect_config *cfg)
-{
-	return cfg->min.task_runq_waits;
-}
-
 static uint64_t min_disk_ios(const struct pt_detect_config *cfg)
 {
 	return cfg->min.disk_ios;
@@ -366,46 +361,46 @@ static uint64_t min_disk_ios(const struct pt_detect_config *cfg)
  */
 static const struct rule_def rules[PT_NR_RULES] = {
 	[PT_RULE_RUNQ_LATENCY] = {
-		"cpu.runq_latency", "cpu", "ms", "run-queue wait p99",
+		"cpu.runq_latency", "cpu", "ms", "run-queue wait p99 (system-wide, or the worst thread's)",
 		"more runnable threads than CPUs: reduce the named tasks' parallelism, give them more CPUs, or lower their priority (nice, cgroup cpu.weight)",
-		"ms p99",
-		{ 10, 50 }, false, min_task_waits, sample_runq,
+		"ms waited per s",
+		{ 10, 50 }, true, false, NULL, sample_runq,
 	},
 	[PT_RULE_CPU_PRESSURE] = {
 		"cpu.pressure", "cpu", "%", "CPU pressure (PSI some avg10)",
 		"tasks stall waiting for a CPU: add CPUs or cap the named tasks (cgroup cpu.max, cpu.weight)",
 		"% of time waiting",
-		{ 20, 50 }, true, NULL, sample_cpu_psi,
+		{ 20, 50 }, true, false, NULL, sample_cpu_psi,
 	},
 	[PT_RULE_MAJOR_FAULTS] = {
 		"memory.major_faults", "memory", "1/s", "major page fault rate",
 		"pages are read back from disk on access: the working set does not fit in memory; add RAM, shrink the named processes, check swap (vmstat si/so)",
 		"major faults/s",
-		{ 50, 500 }, true, NULL, sample_major,
+		{ 50, 500 }, true, false, NULL, sample_major,
 	},
 	[PT_RULE_MEMORY_PRESSURE] = {
 		"memory.pressure", "memory", "%", "memory pressure (PSI some avg10)",
 		"tasks stall in memory reclaim and refaults: add memory or cap the named processes (cgroup memory.high)",
 		"major faults/s",
-		{ 10, 30 }, true, NULL, sample_mem_psi,
+		{ 10, 30 }, true, false, NULL, sample_mem_psi,
 	},
 	[PT_RULE_DISK_LATENCY] = {
-		"disk.latency", "disk", "ms", "block I/O latency p99",
+		"disk.latency", "disk", "ms", "block I/O latency p99 (worst device)",
 		"requests on the named device are slow: check its queue depth and utilisation (iostat -x), the I/O mix, and the device's health",
 		"ms p99",
-		{ 50, 250 }, false, min_disk_ios, sample_disk,
+		{ 50, 250 }, false, true, min_disk_ios, sample_disk,
 	},
 	[PT_RULE_DISK_PRESSURE] = {
 		"disk.pressure", "disk", "%", "I/O pressure (PSI some avg10)",
 		"tasks stall waiting for I/O: reduce or spread the named tasks' I/O, or move them to faster storage",
 		"I/Os/s",
-		{ 20, 50 }, true, NULL, sample_io_psi,
+		{ 20, 50 }, true, false, NULL, sample_io_psi,
 	},
 	[PT_RULE_RETRANSMITS] = {
-		"network.retransmits", "network", "%", "TCP retransmit ratio (retransmitted/sent segments)",
+		"network.retransmits", "network", "%", "TCP retransmit ratio (system-wide, or the worst connection's)",
 		"segments are lost on the way to the named peers: check the path (ip -s link, nstat, ss -ti), NIC errors, firewall drops and congestion",
-		"% retransmitted",
-		{ 1, 5 }, false, NULL, sample_retrans,
+		"% retransmitted, most retransmits first",
+		{ 1, 5 }, false, false, NULL, sample_retrans,
 	},
 };
 
@@ -493,11 +488,11 @@ static int cmp_entity_rank(const void *a, const void *b)
 /* The top culprits of t into f, largest contribution first. */
 static int pick_culprits(const struct rule_def *rd,
 			 const struct pt_detect_config *cfg,
-			 const struct entity_table *t, double seconds,
+			 struct entity_table *t, double seconds,
 			 struct pt_finding *f)
 {
 	uint64_t min = rd->min_den ? rd->min_den(cfg) : 0;
-	const struct entity **order;
+	struct entity **order;
 	size_t i, n = 0;
 
 	f->nr_culprits = 0;
@@ -507,20 +502,20 @@ static int pick_culprits(const struct rule_def *rd,
 	if (!order)
 		return -ENOMEM;
 	for (i = 0; i < t->cap; i++)
-		if (t->v[i].key[0] && t->v[i].rank > 0 &&
+		if (t->v[i].key[0] && t->v[i].num > 0 &&
 		    (rd->rate || t->v[i].den >= (double)min))
 			order[n++] = &t->v[i];
-	qsort(order, n, sizeof(*order), cmp_entity_rank);
-	for (i = 0; i < n && f->nr_culprits < PT_MAX_CULPRITS; i++) {
-		struct pt_culprit *c = &f->culprits[f->nr_culprits++];
+	for (i = 0; i < n; i++) {
+		struct entity *e = order[i];
 
-		*c = order[i]->who;
-		if (rd->rate)
-			c->value = seconds > 0 ? order[i]->num / seconds : 0;
-		else
-			c->value = order[i]->den > 0 ?
-				   order[i]->num / order[i]->den : 0;
+		e->who.value = rd->rate ? (seconds > 0 ? e->num / seconds : 0) :
+					  (e->den > 0 ? e->num / e->den : 0);
+		if (rd->by_value)
+			e->rank = e->who.value;
 	}
+	qsort(order, n, sizeof(*order), cmp_entity_rank);
+	for (i = 0; i < n && f->nr_culprits < PT_MAX_CULPRITS; i++)
+		f->culprits[f->nr_culprits++] = order[i]->who;
 	free(order);
 	return 0;
 }
@@ -529,6 +524,9 @@ void pt_culprit_name(const struct pt_culprit *c, char *buf, size_t len)
 {
 	if (c->kind == PT_CULPRIT_DEV)
 		snprintf(buf, len, "%s", c->dev);
+	else if (c->kind == PT_CULPRIT_CONN && !c->task.tgid)
+		snprintf(buf, len, "%s:%u->%s:%u", c->saddr, c->sport, c->daddr,
+			 c->dport);
 	else if (c->kind == PT_CULPRIT_CONN)
 		snprintf(buf, len, "%s:%u->%s:%u (%s[%u])", c->saddr, c->sport,
 			 c->daddr, c->dport, c->task.comm[0] ? c->task.comm : "?",

@@ -13,6 +13,7 @@
 #include "util.h"
 
 #define TOP_ROWS 5
+#define BASELINE_ROWS 10	/* per kind, in text */
 
 static const char *const status_names[] = { "ok", "warning", "critical",
 					    "unknown" };
@@ -230,12 +231,17 @@ static void text_baseline(FILE *f, const struct pt_report *r)
 {
 	static const char *const kinds[] = { "task", "process", "device",
 					     "connection" };
-	size_t i;
+	size_t i, shown[PT_SUM_NR_KINDS] = { 0 }, hidden = 0;
 
 	fprintf(f, "\nCompared with baseline %s: %zu thing(s) got worse\n",
 		r->baseline, r->nr_reg);
 	for (i = 0; i < r->nr_reg; i++) {
 		const struct pt_regression *g = &r->reg[i];
+
+		if (shown[g->kind]++ >= BASELINE_ROWS) {
+			hidden++;
+			continue;
+		}
 
 		fprintf(f, "  %-10s %-32s %-20s %10.2f -> %10.2f %s", kinds[g->kind],
 			g->name, g->metric, g->baseline, g->current, g->unit);
@@ -244,6 +250,8 @@ static void text_baseline(FILE *f, const struct pt_report *r)
 		else
 			fprintf(f, " (new)\n");
 	}
+	if (hidden)
+		fprintf(f, "  ... and %zu more (--json lists all)\n", hidden);
 }
 
 void pt_report_text(FILE *f, const struct pt_report *r)

@@ -348,7 +348,7 @@ static void fill_many(struct pt_snapshot *s, unsigned int i, double v)
 	(void)i;
 	(void)v;
 	set_sys_runq(s, 1000, 20);
-	/* total wait orders them: t6 most, t1 least; t0 too few waits */
+	/* total wait orders them: t0 most (one long wait), t6, ... t1 */
 	for (k = 1; k <= 6; k++) {
 		char comm[16];
 
@@ -356,7 +356,7 @@ static void fill_many(struct pt_snapshot *s, unsigned int i, double v)
 		add_task(s, (uint32_t)(100 + k), comm, 50, 5.0 + k,
 			 (uint64_t)k * 100 * MS);
 	}
-	add_task(s, 99, "t0", 1, 900, 2000 * MS);
+	add_task(s, 99, "t0", 1, 900, 900 * MS);
 	add_dev(s, "fast", 100, 60);
 	add_dev(s, "slow", 30, 300);
 	add_dev(s, "tiny", 3, 5000);
@@ -379,13 +379,16 @@ static void test_culprit_order(void **state)
 	pt_detect_defaults(&cfg);
 	assert_true(run_window(&cfg, "cpu.runq_latency", fill_many, v, 3, &f));
 	assert_int_equal(f.f.nr_culprits, PT_MAX_CULPRITS);
-	for (i = 0; i < PT_MAX_CULPRITS; i++) {
+	/* the biggest waiter first, even from one long wait: ms per second */
+	assert_string_equal(f.f.culprits[0].task.comm, "t0");
+	assert_true(f.f.culprits[0].value > 899.9 && f.f.culprits[0].value < 900.1);
+	for (i = 1; i < PT_MAX_CULPRITS; i++) {
 		char want[16];
 
-		snprintf(want, sizeof(want), "t%d", 6 - i);
+		snprintf(want, sizeof(want), "t%d", 7 - i);
 		assert_string_equal(f.f.culprits[i].task.comm, want);
-		assert_true(f.f.culprits[i].value > 11 - i - 0.01 &&
-			    f.f.culprits[i].value < 11 - i + 0.01);
+		assert_true(f.f.culprits[i].value > (7 - i) * 100 - 0.01 &&
+			    f.f.culprits[i].value < (7 - i) * 100 + 0.01);
 	}
 	assert_true(run_window(&cfg, "disk.latency", fill_many, v, 3, &f));
 	assert_int_equal(f.f.severity, PT_SEV_CRITICAL);	/* slow: 300 ms */
