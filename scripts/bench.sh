@@ -363,8 +363,9 @@ measure_idle() {
 	extra idle_load "$load"
 }
 
-# Time from exec to the first screen of `perftop top -b -n 1`; if this
-# build has no top yet, to the header line of `perftop record`.
+# Time from exec to the first screen of `perftop top -b -n 1` (which waits
+# one interval for data), the same at -i 0.1, and to the header line of
+# `perftop record` (probes loaded and attached: the start-up cost itself).
 measure_startup() {
 	python3 - "$PERFTOP" <<'EOF' | while read -r k v; do extra "$k" "$v"; done
 import subprocess, sys, time
@@ -377,27 +378,48 @@ def first_line(cmd):
     t1 = time.monotonic()
     p.terminate()
     p.wait()
-    return line, t1 - t0, p.returncode
+    return line, t1 - t0
 
-times, ok = [], True
-for _ in range(5):
-    line, dt, rc = first_line([perftop, "top", "-b", "-n", "1"])
-    if not line or b"not implemented" in line.lower():
-        ok = False
-        break
-    times.append(dt)
-if ok:
-    print("startup_cmd", "top -b -n 1 (first screen)")
-else:
+def median_ms(cmd):
     times = []
     for _ in range(5):
-        line, dt, rc = first_line([perftop, "record", "-i", "1", "-o", "-"])
+        line, dt = first_line(cmd)
+        if not line:
+            return None
         times.append(dt)
-    print("startup_cmd", "record (header line; top not landed)")
-times.sort()
-print("startup_ms", "%.0f" % (times[len(times) // 2] * 1e3))
-print("startup_ms_max", "%.0f" % (times[-1] * 1e3))
+    times.sort()
+    return "%.0f %.0f" % (times[2] * 1e3, times[-1] * 1e3)
+
+for key, cmd in (("startup_top", ["top", "-b", "-n", "1"]),
+                 ("startup_top_fast", ["top", "-b", "-n", "1", "-i", "0.1"]),
+                 ("startup_record", ["record", "-i", "1", "-o", "-"])):
+    r = median_ms([perftop] + cmd)
+    print(key, r if r else "none")
 EOF
+}
+
+# In-kernel cost per program run (kernel.bpf_stats_enabled, briefly) of
+# perftop's sched programs and of the empty floor on the same hook, under
+# the context-switch workload.  Stats add their own clock reads to every
+# run, so compare the two rather than reading either absolutely.
+measure_progcost() {
+	local cfg max_id
+	for cfg in floor perftop-sched; do
+		max_id=$(bpftool prog show | sed -n 's/^\([0-9]*\):.*/\1/p' | sort -n | tail -1)
+		start_tracer sched "$cfg"
+		sysctl -qw kernel.bpf_stats_enabled=1
+		wl_sched >/dev/null
+		bpftool -j prog show | python3 -c '
+import json, sys
+max_id, cfg = int(sys.argv[1]), sys.argv[2]
+for p in json.load(sys.stdin):
+    if p["id"] > max_id and p.get("run_cnt"):
+        print("progcost_%s_%s %.0f ns/run over %d runs" % (cfg, p["name"],
+              p["run_time_ns"] / p["run_cnt"], p["run_cnt"]))
+' "${max_id:-0}" "$cfg" | while read -r k v; do extra "$k" "$v"; done
+		sysctl -qw kernel.bpf_stats_enabled=0
+		stop_tracer 0
+	done
 }
 
 # Peak RSS with THREADS live threads and CONNS open TCP connections.
@@ -453,8 +475,9 @@ measure_drops() {
 		--size=256M --time_based --runtime="$DROP_S" --group_reporting \
 		--output-format=json >"$WORK/drops.fio" 2>/dev/null
 	kill -INT $pid; wait $pid || true
-	python3 - "$out" "$WORK/drops.fio" <<'EOF' | while read -r k v; do extra "$k" "$v"; done
+	python3 - "$out" "$WORK/drops.fio" "$(stat -c '%t %T' "$LOOPDEV")" <<'EOF' | while read -r k v; do extra "$k" "$v"; done
 import json, sys
+major, minor = (int(x, 16) for x in sys.argv[3].split())
 ios = secs = 0
 loss = None
 for line in open(sys.argv[1]):
@@ -462,7 +485,8 @@ for line in open(sys.argv[1]):
     if o["type"] == "snapshot":
         secs += o["interval_ns"] / 1e9
         for d in o.get("block", {}).get("devices", []):
-            ios += d.get("read_ios", 0) + d.get("write_ios", 0)
+            if (d.get("major"), d.get("minor")) == (major, minor):
+                ios += d.get("read_ios", 0) + d.get("write_ios", 0)
     elif o["type"] == "end":
         loss = o["loss"]
 fio = json.load(open(sys.argv[2]))["jobs"][0]
@@ -494,6 +518,7 @@ main() {
 	if has extras; then
 		measure_idle
 		measure_startup
+		has sched && measure_progcost
 		measure_rss
 		[[ " $FAMILIES " == *" block "* ]] && measure_drops
 	fi

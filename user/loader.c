@@ -174,19 +174,25 @@ struct drain_buf {
 	size_t cap, ksz, vsz;
 };
 
+/* Entries fetched per batch lookup.  The value buffer holds one chunk, not
+ * the whole map: values can be KiBs (sched's histograms) and maps hold tens
+ * of thousands of entries, which was most of perftop's RSS. */
+#define DRAIN_CHUNK 1024u
+
 static int drain_buf_fit(struct drain_buf *b, size_t n, size_t ksz,
 			 size_t vsz)
 {
+	size_t chunk = n < DRAIN_CHUNK ? n : DRAIN_CHUNK;
 	void *k, *v, *o;
 
 	if (vsz != b->vsz || ksz != b->ksz)
 		b->cap = 0;	/* another map took this slot */
 	if (n <= b->cap)
 		return 0;
-	k = realloc(b->keys, n * ksz);
+	k = realloc(b->keys, chunk * ksz);
 	if (k)
 		b->keys = k;
-	v = realloc(b->vals, n * vsz);
+	v = realloc(b->vals, chunk * vsz);
 	if (v)
 		b->vals = v;
 	o = realloc(b->old_keys, n * ksz);
@@ -222,6 +228,7 @@ static int drain_batched(struct bpf_map *map, const struct drain_sel *sel,
 {
 	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
 	__u32 max = bpf_map__max_entries(map), total = 0, i;
+	__u32 chunk = max < DRAIN_CHUNK ? max : DRAIN_CHUNK;
 	int fd = bpf_map__fd(map), err;
 	size_t n_old = 0;
 	__u64 token = 0;
@@ -230,25 +237,23 @@ static int drain_batched(struct bpf_map *map, const struct drain_sel *sel,
 	if (drain_buf_fit(b, max, ksz, vsz))
 		return -ENOMEM;
 	while (!done && total < max) {
-		__u32 count = max - total;
-		char *keys = (char *)b->keys + (size_t)total * ksz;
-		char *vals = (char *)b->vals + (size_t)total * vsz;
+		__u32 count = chunk;
 
 		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
-					   keys, vals, &count, NULL);
+					   b->keys, b->vals, &count, NULL);
 		first = false;
 		if (err && errno != ENOENT)
 			return -errno;
 		done = err != 0;
 		total += count;
-	}
-	for (i = 0; i < total; i++) {
-		const char *k = (const char *)b->keys + (size_t)i * ksz;
+		for (i = 0; i < count && n_old < max; i++) {
+			const char *k = (const char *)b->keys + (size_t)i * ksz;
 
-		if (!key_in_epoch(k, sel))
-			continue;
-		sel->fn(k, (char *)b->vals + (size_t)i * vsz, sel->ctx);
-		memcpy((char *)b->old_keys + n_old++ * ksz, k, ksz);
+			if (!key_in_epoch(k, sel))
+				continue;
+			sel->fn(k, (char *)b->vals + (size_t)i * vsz, sel->ctx);
+			memcpy((char *)b->old_keys + n_old++ * ksz, k, ksz);
+		}
 	}
 	if (n_old) {
 		__u32 count = (__u32)n_old;

@@ -239,10 +239,18 @@ def main():
         p("| CPU at `-i 1`, all families, machine otherwise quiet "
           "(load %s) | %s%% of one CPU | < 1%% |"
           % (ex.get("idle_load", "?"), ex["idle_cpu_pct"]))
-    if "startup_ms" in ex:
-        p("| start to first output: %s | %s ms (median of 5, max %s ms) "
-          "| < 1000 ms |" % (ex["startup_cmd"], ex["startup_ms"],
-                             ex["startup_ms_max"]))
+    def startup(key, what, target):
+        v = ex.get(key, "none").split()
+        if len(v) == 2:
+            p("| %s | %s ms (median of 5, max %s ms) | %s |"
+              % (what, v[0], v[1], target))
+    startup("startup_top", "`perftop top -b -n 1`: exec to first screen "
+            "(the screen waits for the first 1 s interval of data)",
+            "< 1000 ms")
+    startup("startup_top_fast", "`perftop top -b -n 1 -i 0.1`: exec to "
+            "first screen", "")
+    startup("startup_record", "`perftop record`: exec to the header line "
+            "(all families loaded and attached)", "")
     if "rss_peak_kb" in ex:
         p("| peak RSS with %s live threads and %s open TCP connections "
           "(`scripts/bench/conns`), all families, `record -i 1` | %.1f MiB "
@@ -256,6 +264,19 @@ def main():
         p("| ring-buffer drops at 1M events/s | not measured: no ring-buffer "
           "family (block, tcp) in this build | 0 |")
     p()
+    costs = sorted((k, v) for k, v in ex.items() if k.startswith("progcost_"))
+    if costs:
+        p("In-kernel cost per program run under the context-switch workload "
+          "(`kernel.bpf_stats_enabled` on for one run; the stats' own clock "
+          "reads are in every figure, so the empty program shows that "
+          "baseline):")
+        p()
+        p("| configuration | program | cost |")
+        p("|---|---|---:|")
+        for k, v in costs:
+            cfg, prog = k[len("progcost_"):].split("_", 1)
+            p("| %s | `%s` | %s |" % (config_label(cfg), prog, v))
+        p()
     p("Whole benchmark: %s s." % ex.get("bench_seconds", "?"))
     p()
     p("## Method")
