@@ -592,6 +592,9 @@ static double persisted_value(double *vals, size_t n, size_t total,
 /* ------------------------------------------------------------------ */
 /* Live: sliding window.                                               */
 
+/* The live window holds at most this many intervals (~20 KiB each). */
+#define LIVE_MAX_INTERVALS 256
+
 struct live_entry {
 	uint64_t ts_ns;
 	struct sample smp[PT_NR_RULES];
@@ -650,11 +653,11 @@ static int eval_interval(const struct pt_detect_config *cfg,
 static struct live_entry *live_slot(struct pt_detector *d, uint64_t ts,
 				    uint64_t window_ns)
 {
-	/* Drop entries that fell out of the window. */
+	/* Drop entries that fell out of the window, or beyond the cap. */
 	while (d->n) {
 		struct live_entry *old = &d->ring[(d->head + d->cap - d->n) % d->cap];
 
-		if (ts - old->ts_ns < window_ns)
+		if (ts - old->ts_ns < window_ns && d->n < LIVE_MAX_INTERVALS)
 			break;
 		d->n--;
 	}
@@ -678,7 +681,7 @@ static struct live_entry *live_slot(struct pt_detector *d, uint64_t ts,
 static int live_rule(struct pt_detector *d, struct pt_snapshot *s,
 		     enum pt_rule_id r, size_t expected)
 {
-	double thr = d->cfg.thr[r].warning, vals[4096], v;
+	double thr = d->cfg.thr[r].warning, vals[LIVE_MAX_INTERVALS], v;
 	const struct live_entry *last_active = NULL;
 	unsigned int active = 0;
 	size_t i, n = 0;
@@ -729,6 +732,8 @@ int pt_detector_feed(struct pt_detector *d, struct pt_snapshot *s)
 	d->n++;
 	if (expected < 1)
 		expected = 1;
+	if (expected > LIVE_MAX_INTERVALS)
+		expected = LIVE_MAX_INTERVALS;
 	for (r = 0; r < PT_NR_RULES && !err; r++)
 		err = live_rule(d, s, (enum pt_rule_id)r, expected);
 	return err;

@@ -271,10 +271,14 @@ void pt_report_text(FILE *f, const struct pt_report *r)
 			r->findings[i].f.value, r->findings[i].f.unit);
 	if (r->status_why[0])
 		fprintf(f, " - %s", r->status_why);
-	fprintf(f, "\n%s%s%s, %s to %s, %.1f s in %zu intervals%s\n\n",
-		r->header->hostname, r->source ? ", " : "",
-		r->source ? r->source : "", a, b, r->sum->duration_s,
-		r->sum->snapshots, r->truncated ? " (trace cut off: no end line)" : "");
+	fprintf(f, "\n%s%s%s, ", r->header->hostname, r->source ? ", " : "",
+		r->source ? r->source : "");
+	if (r->sum->snapshots)
+		fprintf(f, "%s to %s, %.1f s in %zu intervals", a, b,
+			r->sum->duration_s, r->sum->snapshots);
+	else
+		fprintf(f, "no snapshots");
+	fprintf(f, "%s\n\n", r->truncated ? " (trace cut off: no end line)" : "");
 	for (i = 0; i < r->nr_findings; i++)
 		text_finding(f, r, &r->findings[i]);
 	if (!r->nr_findings)
