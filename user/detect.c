@@ -36,15 +36,6 @@ struct entity_table {
 	size_t n, cap;		/* cap: power of two, open addressing */
 };
 
-static uint64_t hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
 static int table_grow(struct entity_table *t)
 {
 	size_t ncap = t->cap ? t->cap * 2 : 64, i;
@@ -57,7 +48,7 @@ static int table_grow(struct entity_table *t)
 
 		if (!t->v[i].key[0])
 			continue;
-		j = hash_key(t->v[i].key) & (ncap - 1);
+		j = pt_hash_str(t->v[i].key) & (ncap - 1);
 		while (nv[j].key[0])
 			j = (j + 1) & (ncap - 1);
 		nv[j] = t->v[i];
@@ -88,7 +79,7 @@ static struct entity *table_get(struct entity_table *t, const char *key)
 
 	if ((t->n + 1) * 2 > t->cap && table_grow(t))
 		return NULL;
-	j = hash_key(key) & (t->cap - 1);
+	j = pt_hash_str(key) & (t->cap - 1);
 	while (t->v[j].key[0]) {
 		if (!strcmp(t->v[j].key, key))
 			return &t->v[j];

@@ -76,6 +76,16 @@ const char *pt_detect_check(const struct pt_detect_config *cfg, char *bad,
 /* "bash[1234]", "loop3", "10.0.0.1:5201->10.0.0.2:41234 (iperf3[99])" */
 void pt_culprit_name(const struct pt_culprit *c, char *buf, size_t len);
 
+/* FNV-1a of a string: the key hash of detection's and summaries' tables. */
+static inline uint64_t pt_hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
 /* Severity name as in JSON: "ok", "warning", "critical". */
 const char *pt_severity_name(enum pt_severity sev);
 

@@ -23,15 +23,6 @@ void pt_summary_free(struct pt_summary *sum)
 	pt_summary_init(sum, sum->by_name);
 }
 
-static uint64_t hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
 /* Index slots hold row number + 1; 0 is empty. */
 static int reindex(struct pt_summary *sum)
 {
@@ -41,7 +32,7 @@ static int reindex(struct pt_summary *sum)
 	if (!ni)
 		return -ENOMEM;
 	for (i = 0; i < sum->rows.n; i++) {
-		size_t j = hash_key(sum->rows.v[i].key) & (ncap - 1);
+		size_t j = pt_hash_str(sum->rows.v[i].key) & (ncap - 1);
 
 		while (ni[j])
 			j = (j + 1) & (ncap - 1);
@@ -61,7 +52,7 @@ static struct pt_sum_row *row_get(struct pt_summary *sum, const char *key,
 
 	if ((sum->rows.n + 1) * 2 > sum->index_cap && reindex(sum))
 		return NULL;
-	j = hash_key(key) & (sum->index_cap - 1);
+	j = pt_hash_str(key) & (sum->index_cap - 1);
 	while (sum->index[j]) {
 		r = &sum->rows.v[sum->index[j] - 1];
 		if (!strcmp(r->key, key))
@@ -358,7 +349,7 @@ static const struct pt_sum_row *find_row(const struct pt_summary *sum,
 
 	if (!sum->index_cap)
 		return NULL;
-	j = hash_key(key) & (sum->index_cap - 1);
+	j = pt_hash_str(key) & (sum->index_cap - 1);
 	while (sum->index[j]) {
 		const struct pt_sum_row *r = &sum->rows.v[sum->index[j] - 1];
 
