@@ -6,7 +6,8 @@
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/')
-OUT ?= build
+# SANITIZE=1 (ASan + UBSan) builds into its own directory.
+OUT ?= $(if $(filter 1,$(SANITIZE)),build-san,build)
 CLANG ?= clang
 CC ?= gcc
 BPFTOOL ?= bpftool
@@ -29,7 +30,6 @@ USER_CFLAGS := $(COMMON_CFLAGS) -O2 -std=gnu11 -D_GNU_SOURCE -Iinclude \
 LDLIBS := -lbpf -lelf -lz -lcjson -lncursesw -ltinfo -lm
 
 ifeq ($(SANITIZE),1)
-OUT := build-san
 USER_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=address,undefined
 endif
@@ -47,7 +47,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 
 # Generated files are kept: make must not delete them as intermediates.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean test unit e2e run deps vmlinux install bench fuzz
+.PHONY: all clean test unit e2e run deps vmlinux install bench fuzz fuzz-build
 all: $(OUT)/perftop
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H)
@@ -103,10 +103,39 @@ test: deps
 bench: deps all
 	OUT=$(OUT) scripts/bench.sh
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c) over the pure parsers, built
+# with clang, ASan and UBSan into $(OUT)/fuzz; `make fuzz` runs each for
+# FUZZ_SECONDS from its seed corpus tests/fuzz/corpus/<target>/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(OUT)/fuzz/fuzz_%)
+FUZZ_LIB_OBJS := $(addprefix $(OUT)/fuzz/obj/,model.o util.o opts.o \
+	trace_json.o trace_write.o trace_read.o config.o detect.o summary.o \
+	report.o cmd_report.o)
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -Itests/fuzz \
+	-Wall -Wextra -fno-omit-frame-pointer -fno-sanitize-recover=all \
+	-fsanitize=address,undefined -MMD -MP
+
+$(OUT)/fuzz/obj/%.o: user/%.c
+	@mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) \
+		-lz -lcjson -lm -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	scripts/fuzz.sh $(OUT)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 install: all
 	install -D -m 0755 $(OUT)/perftop $(DESTDIR)$(PREFIX)/bin/perftop
 
 clean:
 	rm -rf build build-san
 
--include $(wildcard $(OUT)/bpf/*.d $(OUT)/user/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/bpf/*.d $(OUT)/user/*.d $(OUT)/tests/*.d \
+	$(OUT)/fuzz/obj/*.d)

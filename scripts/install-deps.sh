@@ -8,7 +8,7 @@ set -euo pipefail
 BUILD_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcjson-dev libncurses-dev pkg-config"
 TEST_PKGS="libcmocka-dev python3 tmux iproute2 nftables util-linux procps
-	fio iperf3 e2fsprogs"
+	fio iperf3 e2fsprogs valgrind libclang-rt-14-dev gzip"
 BENCH_PKGS="linux-perf bpftrace"
 
 missing() {

@@ -22,7 +22,9 @@
 static int parse(const char *line, struct pt_opts *o, bool *done, char *err,
 		 size_t errlen)
 {
-	char buf[2048], *argv[64], *save = NULL, *w;
+	/* static: the parsed options point into these words */
+	static char buf[2048], *argv[64];
+	char *save = NULL, *w;
 	int argc = 0, saved, fd, st;
 	ssize_t n;
 
