@@ -350,6 +350,33 @@ cJSON *pt_json_end(uint64_t snapshots, const struct pt_loss *total)
 
 /* ---- reading ---- */
 
+/* Converting a double outside the target type's range is undefined
+ * behaviour in C, and traces are untrusted input: check first. */
+static bool num_fits(double d, double lo, double hi)
+{
+	return d >= lo && d <= hi;
+}
+
+static bool in_range(double d, enum ftype type)
+{
+	switch (type) {
+	case F_U16: return num_fits(d, 0, UINT16_MAX);
+	case F_U32: return num_fits(d, 0, UINT32_MAX);
+	case F_U64: return num_fits(d, 0, 18446744073709549568.0);
+	case F_INT: return num_fits(d, INT32_MIN, INT32_MAX);
+	default: return true;
+	}
+}
+
+/* v as an integer in [0, hi], or false. */
+static bool get_uint(const cJSON *v, double hi, uint64_t *out)
+{
+	if (!cJSON_IsNumber(v) || !num_fits(v->valuedouble, 0, hi))
+		return false;
+	*out = (uint64_t)v->valuedouble;
+	return true;
+}
+
 static int get_fields(const cJSON *o, const struct field *f, void *rec,
 		      const char *where, char *err, size_t errlen)
 {
@@ -381,8 +408,7 @@ static int get_fields(const cJSON *o, const struct field *f, void *rec,
 			return -EINVAL;
 		}
 		d = v->valuedouble;
-		if (f->type != F_DBL && f->type != F_INT &&
-		    (d < 0 || d > 18446744073709549568.0)) {
+		if (!in_range(d, f->type)) {
 			snprintf(err, errlen, "%s.%s: %g is out of range", where,
 				 f->name, d);
 			return -EINVAL;
@@ -438,12 +464,10 @@ static int get_u64(const cJSON *o, const char *name, uint64_t *out,
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
-	    !isfinite(v->valuedouble)) {
+	if (!get_uint(v, 18446744073709549568.0, out)) {
 		snprintf(err, errlen, "%s: expected a number >= 0", name);
 		return -EINVAL;
 	}
-	*out = (uint64_t)v->valuedouble;
 	return 0;
 }
 
@@ -475,6 +499,7 @@ static int parse_severity(const char *s, enum pt_severity *sev)
 static int parse_culprit(const cJSON *o, struct pt_culprit *c)
 {
 	const cJSON *v;
+	uint64_t u;
 
 	memset(c, 0, sizeof(*c));
 	if (!cJSON_IsObject(o))
@@ -488,17 +513,17 @@ static int parse_culprit(const cJSON *o, struct pt_culprit *c)
 		pt_strlcpy(c->saddr, v->valuestring, sizeof(c->saddr));
 		if ((v = cJSON_GetObjectItemCaseSensitive(o, "daddr")) && cJSON_IsString(v))
 			pt_strlcpy(c->daddr, v->valuestring, sizeof(c->daddr));
-		if ((v = cJSON_GetObjectItemCaseSensitive(o, "sport")) && cJSON_IsNumber(v))
-			c->sport = (uint16_t)v->valuedouble;
-		if ((v = cJSON_GetObjectItemCaseSensitive(o, "dport")) && cJSON_IsNumber(v))
-			c->dport = (uint16_t)v->valuedouble;
+		if (get_uint(cJSON_GetObjectItemCaseSensitive(o, "sport"), UINT16_MAX, &u))
+			c->sport = (uint16_t)u;
+		if (get_uint(cJSON_GetObjectItemCaseSensitive(o, "dport"), UINT16_MAX, &u))
+			c->dport = (uint16_t)u;
 	} else {
 		c->kind = PT_CULPRIT_TASK;
 	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "pid")) && cJSON_IsNumber(v))
-		c->task.pid = (uint32_t)v->valuedouble;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "tgid")) && cJSON_IsNumber(v))
-		c->task.tgid = (uint32_t)v->valuedouble;
+	if (get_uint(cJSON_GetObjectItemCaseSensitive(o, "pid"), UINT32_MAX, &u))
+		c->task.pid = (uint32_t)u;
+	if (get_uint(cJSON_GetObjectItemCaseSensitive(o, "tgid"), UINT32_MAX, &u))
+		c->task.tgid = (uint32_t)u;
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "comm")) && cJSON_IsString(v))
 		pt_strlcpy(c->task.comm, v->valuestring, sizeof(c->task.comm));
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "cgroup")) && cJSON_IsString(v))
@@ -599,9 +624,11 @@ int pt_json_parse_header(const cJSON *o, struct pt_header *h, char *err,
 	}
 	filters = cJSON_GetObjectItemCaseSensitive(o, "filters");
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(filters, "pids")) {
+		uint64_t pid;
+
 		if (h->nr_filter_pids < (int)PT_ARRAY_SIZE(h->filter_pids) &&
-		    cJSON_IsNumber(v))
-			h->filter_pids[h->nr_filter_pids++] = (uint32_t)v->valuedouble;
+		    get_uint(v, UINT32_MAX, &pid))
+			h->filter_pids[h->nr_filter_pids++] = (uint32_t)pid;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(filters, "cgroup");
 	if (cJSON_IsString(v))

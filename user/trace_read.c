@@ -138,7 +138,8 @@ static int read_line(struct pt_trace_reader *r, char **line, size_t *len,
 		     char *err, size_t errlen)
 {
 	for (;;) {
-		char *start = r->buf + r->pos;
+		/* buf is NULL until the first fill */
+		char *start = r->buf ? r->buf + r->pos : NULL;
 		char *nl = r->len > r->pos ?
 			memchr(start, '\n', r->len - r->pos) : NULL;
 		int rc;
