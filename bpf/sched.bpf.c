@@ -108,8 +108,10 @@ static __always_inline void account_out(struct task_struct *prev, __u64 now,
 		return;
 	ran = now - arrived;
 	v = task_val(prev, pid);
-	if (v)
+	if (v) {
 		v->oncpu_ns += ran;
+		v->run_delay_mark = TASK_READ(btf, prev, sched_info.run_delay) + 1;
+	}
 	if (cv)
 		cv->oncpu_ns += ran;
 }
@@ -123,6 +125,31 @@ static __always_inline void add_wait(__u64 *sum, __u64 *count, __u64 *max,
 		*max = wait;
 	if (b < PT_HIST_BUCKETS)
 		hist[b]++;
+}
+
+/*
+ * A wait the kernel split: when a queued thread is moved to another run
+ * queue (load balancing, affinity change), sched_info_dequeue() adds the
+ * wait so far to run_delay and the new queue times only the rest.  The
+ * whole wait since the thread last ran is therefore the growth of
+ * run_delay (plus the current segment) since its last switch in or out,
+ * which this interval's entry remembers.  Without that mark (first switch
+ * of the thread in this interval) only the last segment is known.
+ */
+static __always_inline __u64 whole_wait(struct task_struct *next, bool btf,
+					struct pt_sched_task_val *v,
+					__u64 segment)
+{
+	__u64 delay_after = TASK_READ(btf, next, sched_info.run_delay) + segment;
+	__u64 wait = segment;
+
+	if (v) {
+		if (v->run_delay_mark && delay_after + 1 > v->run_delay_mark &&
+		    delay_after + 1 - v->run_delay_mark > segment)
+			wait = delay_after + 1 - v->run_delay_mark;
+		v->run_delay_mark = delay_after + 1;
+	}
+	return wait;
 }
 
 /* next gets the CPU: it waited since it became runnable.  A task the kernel
@@ -140,9 +167,9 @@ static __always_inline void account_in(struct task_struct *next, __u64 now,
 	queued = TASK_READ(btf, next, sched_info.last_queued);
 	if (!queued || queued > now)
 		return;
-	wait = now - queued;
-	b = pt_hist_bucket(wait) & 0x1ff;
 	v = task_val(next, pid);
+	wait = whole_wait(next, btf, v, now - queued);
+	b = pt_hist_bucket(wait) & 0x1ff;
 	if (v)
 		add_wait(&v->runq_wait_ns, &v->runq_count, &v->runq_max_ns,
 			 v->hist, b, wait);
