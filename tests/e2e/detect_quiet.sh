@@ -29,6 +29,8 @@ expect_error 3 "$PERFTOP" scan -d 1 --config "$TMP/missing.json"
 expect_error 2 "$PERFTOP" record -d 1 -o "$TMP/x.json" --config "$TMP/bad1.json"
 [ ! -e "$TMP/x.json" ] || fail "record left a file after a config error"
 expect_error 3 "$PERFTOP" report "$TMP/missing.json"
+# A Prometheus file that cannot be written: UNKNOWN, nothing left behind.
+expect_error 3 "$PERFTOP" scan -d 0.5 -i 0.5 --probes sched --prom "$TMP/no/such/dir/p.prom"
 # No privileges: UNKNOWN, not OK.
 if command -v setpriv >/dev/null; then
 	expect_error 3 setpriv --reuid=65534 --regid=65534 --clear-groups \

