@@ -254,7 +254,33 @@ static void text_baseline(FILE *f, const struct pt_report *r)
 		fprintf(f, "  ... and %zu more (--json lists all)\n", hidden);
 }
 
+static void report_text(FILE *f, const struct pt_report *r);
+
+/*
+ * The text goes to a terminal or a mail: names in it (comm, cgroup) are
+ * bytes anyone on the machine chose, so control bytes (escape sequences,
+ * carriage returns) are shown as '?'.  Built in memory, then cleaned.
+ */
 void pt_report_text(FILE *f, const struct pt_report *r)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m) {
+		report_text(f, r);
+		return;
+	}
+	report_text(m, r);
+	fclose(m);
+	for (i = 0; i < len; i++)
+		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\n') || buf[i] == 0x7f)
+			buf[i] = '?';
+	fwrite(buf, 1, len, f);
+	free(buf);
+}
+
+static void report_text(FILE *f, const struct pt_report *r)
 {
 	char a[40], b[40];
 	size_t i;
@@ -295,6 +321,46 @@ void pt_report_text(FILE *f, const struct pt_report *r)
 }
 
 /* ---- JSON ---- */
+
+/* Bytes of the valid UTF-8 sequence at s (1-4), or 0 (RFC 3629). */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
+		   s[0] >= 0xe0 && s[0] <= 0xef ? 3 :
+		   s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0, i;
+
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong 3/4-byte forms, surrogates, beyond U+10FFFF */
+	if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) ||
+			(s[0] == 0xed && s[1] >= 0xa0))) ||
+	    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) ||
+			(s[0] == 0xf4 && s[1] >= 0x90))))
+		return 0;
+	return n;
+}
+
+/*
+ * Names in a report (comm, hostname, paths, kernel error text) may hold
+ * any bytes; cJSON escapes control bytes but passes the others through.
+ * JSON must be UTF-8: print each invalid byte as U+FFFD.  Only string
+ * contents can hold bytes >= 0x80, so this cannot break the structure.
+ */
+static void put_utf8(FILE *f, const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	while (*s) {
+		size_t n = utf8_len(s);
+
+		if (n)
+			fwrite(s, 1, n, f);
+		else
+			fputs("\xef\xbf\xbd", f);
+		s += n ? n : 1;
+	}
+}
 
 static cJSON *json_finding(const struct pt_report *r,
 			   const struct pt_window_finding *wf)
@@ -388,7 +454,8 @@ int pt_report_json(FILE *f, const struct pt_report *r)
 		pt_err("out of memory building the JSON report: free some memory");
 		return -ENOMEM;
 	}
-	fprintf(f, "%s\n", text);
+	put_utf8(f, text);
+	fputc('\n', f);
 	free(text);
 	if (fflush(f)) {
 		pt_err("writing the report failed: %s: check stdout", strerror(errno));

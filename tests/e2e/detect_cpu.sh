@@ -10,7 +10,10 @@ need_root
 need_cmd python3 taskset
 
 CHECK=$(cd "$(dirname "$0")/../workloads" && pwd)
-cp /bin/bash "$TMP/spinner"	# a comm of our own to look for
+# A comm of our own to look for, with a byte that is not UTF-8: the JSON
+# report must still be valid UTF-8 (the byte becomes U+FFFD).
+spinner="$TMP/spinner$(printf '\377')"
+cp /bin/bash "$spinner"
 
 "$PERFTOP" record --probes sched -i 0.5 -d 2 -o "$TMP/quiet.json" ||
 	fail "baseline record failed"
@@ -20,7 +23,7 @@ cpus=0-1
 [ "$(nproc)" -ge 2 ] || cpus=0
 pids=()
 for _ in 1 2 3 4 5 6; do
-	taskset -c "$cpus" "$TMP/spinner" -c 'while :; do :; done' &
+	taskset -c "$cpus" "$spinner" -c 'while :; do :; done' &
 	pids+=($!)
 done
 on_exit "kill ${pids[*]}"
@@ -60,8 +63,10 @@ waited = [(a - b) / 1e9 for a, b in zip(after, before)]
 print("schedstat run_delay per spinner (s):", [round(w, 2) for w in waited])
 assert min(waited) > 1.5, "workload did not contend"
 
-scan = check_report(json.loads(open(f"{tmp}/scan.json").read()))
-rep = check_report(json.loads(open(f"{tmp}/report.json").read()))
+# strict UTF-8 decoding: invalid bytes in the JSON fail here
+scan = check_report(json.loads(open(f"{tmp}/scan.json", encoding="utf-8").read()))
+rep = check_report(json.loads(open(f"{tmp}/report.json", encoding="utf-8").read()))
+SPIN = "spinner\ufffd"
 print("scan:", scan["status"], rc, {r: round(f["value"], 1) for r, f in rules(scan).items()})
 print("report:", rep["status"], rrc, {r: round(f["value"], 1) for r, f in rules(rep).items()})
 assert rc in (1, 2) and scan["status"] == ["ok", "warning", "critical"][rc], (rc, scan["status"])
@@ -70,7 +75,7 @@ assert f, "no cpu.runq_latency finding"
 assert f["value"] >= f["threshold"] >= 10, f
 comms = [c["comm"] for c in f["culprits"]]
 print("culprits:", comms, [round(c["value"], 1) for c in f["culprits"]])
-assert len(comms) == 5 and all(c == "spinner" for c in comms), comms
+assert len(comms) == 5 and all(c == SPIN for c in comms), comms
 assert all(c["value"] >= 10 for c in f["culprits"]), f["culprits"]
 
 # Same verdict from the recording of the same load.
@@ -100,7 +105,7 @@ assert prom_value(prom, "perftop_loss_total", kind="ringbuf_drops") >= 0
 print("prom: %d series, runq p99 %.4f s" % (len(prom), prom_value(prom, "perftop_runq_p99_seconds")))
 
 # --baseline names the spinners.
-base = open(f"{tmp}/base.txt").read()
+base = open(f"{tmp}/base.txt", errors="replace").read()
 print(base[base.find("Compared"):][:600])
 assert "spinner" in base[base.find("Compared"):] and "runq_wait_ms_per_s" in base
 PY
