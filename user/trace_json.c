@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
 
@@ -127,6 +128,70 @@ static const struct field loss_fields[] = {
 
 /* ---- writing ---- */
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * Add a string that may hold any bytes (comm and cgroup names come from
+ * the kernel, set by whoever runs there).  cJSON escapes quotes,
+ * backslashes and control bytes, but passes bytes >= 0x80 through, and
+ * JSON must be UTF-8: each byte that is not part of valid UTF-8 becomes
+ * U+FFFD, so every line stays valid JSON.
+ */
+static void add_str(cJSON *o, const char *name, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char small[PT_CGROUP_MAX * 3 + 1], *buf = small, *p;
+	size_t len = strlen(str), i, n;
+
+	for (i = 0; i < len && (n = utf8_seq(s + i)); i += n)
+		;
+	if (i == len) {
+		cJSON_AddStringToObject(o, name, str);
+		return;
+	}
+	if (len * 3 + 1 > sizeof(small) && !(buf = malloc(len * 3 + 1)))
+		return;
+	for (p = buf, i = 0; i < len; i += n ? n : 1) {
+		n = utf8_seq(s + i);
+		if (n) {
+			memcpy(p, s + i, n);
+			p += n;
+		} else {
+			memcpy(p, "\xef\xbf\xbd", 3);
+			p += 3;
+		}
+	}
+	*p = '\0';
+	cJSON_AddStringToObject(o, name, buf);
+	if (buf != small)
+		free(buf);
+}
+
 static void put_fields(cJSON *o, const struct field *f, const void *rec)
 {
 	const char *base = rec;
@@ -154,7 +219,7 @@ static void put_fields(cJSON *o, const struct field *f, const void *rec)
 			cJSON_AddNumberToObject(o, f->name, *(const double *)p);
 			break;
 		case F_STR:
-			cJSON_AddStringToObject(o, f->name, (const char *)p);
+			add_str(o, f->name, (const char *)p);
 			break;
 		}
 	}
@@ -195,7 +260,7 @@ cJSON *pt_json_finding(const struct pt_finding *f)
 	cJSON_AddStringToObject(o, "severity", severity_names[f->severity]);
 	cJSON_AddStringToObject(o, "subsystem", f->subsystem);
 	cJSON_AddStringToObject(o, "rule", f->rule);
-	cJSON_AddStringToObject(o, "summary", f->summary);
+	add_str(o, "summary", f->summary);
 	cJSON_AddNumberToObject(o, "value", f->value);
 	cJSON_AddNumberToObject(o, "threshold", f->threshold);
 	cJSON_AddStringToObject(o, "unit", f->unit);
@@ -204,7 +269,7 @@ cJSON *pt_json_finding(const struct pt_finding *f)
 		cJSON *co = cJSON_CreateObject();
 
 		if (c->kind == PT_CULPRIT_DEV) {
-			cJSON_AddStringToObject(co, "dev", c->dev);
+			add_str(co, "dev", c->dev);
 		} else if (c->kind == PT_CULPRIT_CONN) {
 			cJSON_AddStringToObject(co, "saddr", c->saddr);
 			cJSON_AddNumberToObject(co, "sport", c->sport);
@@ -214,14 +279,14 @@ cJSON *pt_json_finding(const struct pt_finding *f)
 		if (c->kind == PT_CULPRIT_TASK || c->task.pid) {
 			cJSON_AddNumberToObject(co, "pid", c->task.pid);
 			cJSON_AddNumberToObject(co, "tgid", c->task.tgid);
-			cJSON_AddStringToObject(co, "comm", c->task.comm);
-			cJSON_AddStringToObject(co, "cgroup", c->task.cgroup);
+			add_str(co, "comm", c->task.comm);
+			add_str(co, "cgroup", c->task.cgroup);
 		}
 		cJSON_AddNumberToObject(co, "value", c->value);
 		cJSON_AddItemToArray(cs, co);
 	}
 	cJSON_AddItemToObject(o, "culprits", cs);
-	cJSON_AddStringToObject(o, "advice", f->advice);
+	add_str(o, "advice", f->advice);
 	return o;
 }
 
@@ -244,7 +309,7 @@ cJSON *pt_json_header(const struct pt_header *h)
 	cJSON_AddStringToObject(o, "type", "header");
 	cJSON_AddStringToObject(o, "format", PT_TRACE_FORMAT);
 	cJSON_AddNumberToObject(o, "version", PT_TRACE_VERSION);
-	cJSON_AddStringToObject(o, "hostname", h->hostname);
+	add_str(o, "hostname", h->hostname);
 	cJSON_AddStringToObject(o, "kernel", h->kernel);
 	cJSON_AddNumberToObject(o, "nr_cpus", h->nr_cpus);
 	pt_format_rfc3339(h->start_time_ns, start, sizeof(start));
@@ -265,14 +330,14 @@ cJSON *pt_json_header(const struct pt_header *h)
 			cJSON_AddNullToObject(p, "attach");
 		cJSON_AddBoolToObject(p, "ok", ps->ok);
 		if (ps->error[0])
-			cJSON_AddStringToObject(p, "error", ps->error);
+			add_str(p, "error", ps->error);
 	}
 	filters = cJSON_AddObjectToObject(o, "filters");
 	pids = cJSON_AddArrayToObject(filters, "pids");
 	for (i = 0; i < h->nr_filter_pids; i++)
 		cJSON_AddItemToArray(pids, cJSON_CreateNumber(h->filter_pids[i]));
 	if (h->filter_cgroup[0])
-		cJSON_AddStringToObject(filters, "cgroup", h->filter_cgroup);
+		add_str(filters, "cgroup", h->filter_cgroup);
 	else
 		cJSON_AddNullToObject(filters, "cgroup");
 	return o;
