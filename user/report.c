@@ -62,6 +62,22 @@ static void fmt_time(uint64_t ns, char *buf, size_t len)
 
 /* ---- text ---- */
 
+/*
+ * Names from the kernel (comm, cgroup, device), the hostname, paths and
+ * error text may hold control bytes: a mailed or logged report must not
+ * carry a newline or a terminal escape from them.  Shown as '?'.
+ */
+static const char *clean(const char *in, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
+	buf[i] = '\0';
+	return buf;
+}
+#define CLEAN(s) clean((s), (char[2 * PT_TEXT_MAX]){ 0 }, 2 * PT_TEXT_MAX)
+
 static void text_finding(FILE *f, const struct pt_report *r,
 			 const struct pt_window_finding *wf)
 {
@@ -73,7 +89,7 @@ static void text_finding(FILE *f, const struct pt_report *r,
 	fmt_time(wf->first_ns, a, sizeof(a));
 	fmt_time(wf->last_ns, b, sizeof(b));
 	fprintf(f, "%s %s: %s\n", fd->severity == PT_SEV_CRITICAL ? "CRITICAL" :
-		"WARNING", fd->rule, fd->summary);
+		"WARNING", fd->rule, CLEAN(fd->summary));
 	fprintf(f, "  value %.2f %s (warning %g, critical %g); active %s to %s, %u of %zu intervals\n",
 		fd->value, fd->unit, rule >= 0 ? r->cfg->thr[rule].warning : 0,
 		rule >= 0 ? r->cfg->thr[rule].critical : 0, a, b, wf->active,
@@ -83,7 +99,7 @@ static void text_finding(FILE *f, const struct pt_report *r,
 			pt_rule_culprit_unit((enum pt_rule_id)rule) : "value");
 		for (i = 0; i < fd->nr_culprits; i++) {
 			pt_culprit_name(&fd->culprits[i], name, sizeof(name));
-			fprintf(f, "%s %s %.1f", i ? "," : "", name,
+			fprintf(f, "%s %s %.1f", i ? "," : "", CLEAN(name),
 				fd->culprits[i].value);
 		}
 		fputc('\n', f);
@@ -110,7 +126,7 @@ static void text_cpu(FILE *f, const struct pt_report *r)
 			"WAIT ms/s", "WAITS", "P99 ms");
 	for (i = 0; i < n && i < TOP_ROWS; i++)
 		fprintf(f, "         %-16s %8u %10.1f %8.0f %9.2f\n",
-			rows[i]->who.task.comm, rows[i]->who.task.pid,
+			CLEAN(rows[i]->who.task.comm), rows[i]->who.task.pid,
 			pt_sum_task_wait_ms_per_s(s, rows[i]),
 			rows[i]->v[PT_SV_RQ_COUNT], pt_sum_task_p99_ms(rows[i]));
 	free(rows);
@@ -134,7 +150,7 @@ static void text_memory(FILE *f, const struct pt_report *r)
 			"MAJOR/s", "MINOR/s");
 	for (i = 0; i < n && i < TOP_ROWS; i++)
 		fprintf(f, "         %-16s %8u %10.1f %10.0f\n",
-			rows[i]->who.task.comm, rows[i]->who.task.pid,
+			CLEAN(rows[i]->who.task.comm), rows[i]->who.task.pid,
 			pt_sum_per_s(s, rows[i]->v[PT_SV_MAJOR]),
 			pt_sum_per_s(s, rows[i]->v[PT_SV_MINOR]));
 	free(rows);
@@ -156,7 +172,7 @@ static void text_disk(FILE *f, const struct pt_report *r)
 			"MB/s", "P99 ms", "MAX ms");
 	for (i = 0; i < n && i < TOP_ROWS; i++)
 		fprintf(f, "         %-16s %10.1f %10.2f %9.2f %9.1f\n",
-			rows[i]->who.dev, pt_sum_per_s(s, rows[i]->v[PT_SV_IOS]),
+			CLEAN(rows[i]->who.dev), pt_sum_per_s(s, rows[i]->v[PT_SV_IOS]),
 			pt_sum_per_s(s, rows[i]->v[PT_SV_BYTES]) / 1e6,
 			pt_sum_dev_p99_ms(rows[i]), rows[i]->v[PT_SV_MAX_NS] / 1e6);
 	free(rows);
@@ -185,7 +201,7 @@ static void text_net(FILE *f, const struct pt_report *r)
 			"SEGS", "RETR %");
 	for (i = 0; i < n && i < TOP_ROWS; i++) {
 		pt_culprit_name(&rows[i]->who, name, sizeof(name));
-		fprintf(f, "         %-52s %8.0f %9.0f %8.2f\n", name,
+		fprintf(f, "         %-52s %8.0f %9.0f %8.2f\n", CLEAN(name),
 			rows[i]->v[PT_SV_RETRANS], rows[i]->v[PT_SV_SEGS],
 			pt_sum_retrans_pct(rows[i]));
 	}
@@ -223,7 +239,7 @@ static void text_loss(FILE *f, const struct pt_report *r)
 
 		if (ps->requested && !ps->ok)
 			fprintf(f, "         probe family %s not running: %s\n",
-				pt_family_name((enum pt_family_id)id), ps->error);
+				pt_family_name((enum pt_family_id)id), CLEAN(ps->error));
 	}
 }
 
@@ -234,7 +250,7 @@ static void text_baseline(FILE *f, const struct pt_report *r)
 	size_t i, shown[PT_SUM_NR_KINDS] = { 0 }, hidden = 0;
 
 	fprintf(f, "\nCompared with baseline %s: %zu thing(s) got worse\n",
-		r->baseline, r->nr_reg);
+		CLEAN(r->baseline), r->nr_reg);
 	for (i = 0; i < r->nr_reg; i++) {
 		const struct pt_regression *g = &r->reg[i];
 
@@ -244,7 +260,7 @@ static void text_baseline(FILE *f, const struct pt_report *r)
 		}
 
 		fprintf(f, "  %-10s %-32s %-20s %10.2f -> %10.2f %s", kinds[g->kind],
-			g->name, g->metric, g->baseline, g->current, g->unit);
+			CLEAN(g->name), g->metric, g->baseline, g->current, g->unit);
 		if (g->baseline > 0)
 			fprintf(f, " (x%.1f)\n", g->current / g->baseline);
 		else
@@ -296,9 +312,9 @@ static void report_text(FILE *f, const struct pt_report *r)
 		fprintf(f, "%s %s %.1f %s", i ? "," : "", r->findings[i].f.rule,
 			r->findings[i].f.value, r->findings[i].f.unit);
 	if (r->status_why[0])
-		fprintf(f, " - %s", r->status_why);
-	fprintf(f, "\n%s%s%s, ", r->header->hostname, r->source ? ", " : "",
-		r->source ? r->source : "");
+		fprintf(f, " - %s", CLEAN(r->status_why));
+	fprintf(f, "\n%s%s%s, ", CLEAN(r->header->hostname), r->source ? ", " : "",
+		r->source ? CLEAN(r->source) : "");
 	if (r->sum->snapshots)
 		fprintf(f, "%s to %s, %.1f s in %zu intervals", a, b,
 			r->sum->duration_s, r->sum->snapshots);

@@ -10,9 +10,10 @@ need_root
 need_cmd python3 taskset
 
 CHECK=$(cd "$(dirname "$0")/../workloads" && pwd)
-# A comm of our own to look for, with a byte that is not UTF-8: the JSON
-# report must still be valid UTF-8 (the byte becomes U+FFFD).
-spinner="$TMP/spinner$(printf '\377')"
+# A comm of our own to look for, with a byte that is not UTF-8 and an
+# escape: the JSON report must still be valid UTF-8 (U+FFFD) with the
+# escape escaped, and the text report must not carry the escape.
+spinner="$TMP/spinner$(printf '\377\033')"
 cp /bin/bash "$spinner"
 
 "$PERFTOP" record --probes sched -i 0.5 -d 2 -o "$TMP/quiet.json" ||
@@ -66,7 +67,7 @@ assert min(waited) > 1.5, "workload did not contend"
 # strict UTF-8 decoding: invalid bytes in the JSON fail here
 scan = check_report(json.loads(open(f"{tmp}/scan.json", encoding="utf-8").read()))
 rep = check_report(json.loads(open(f"{tmp}/report.json", encoding="utf-8").read()))
-SPIN = "spinner\ufffd"
+SPIN = "spinner\ufffd\x1b"
 print("scan:", scan["status"], rc, {r: round(f["value"], 1) for r, f in rules(scan).items()})
 print("report:", rep["status"], rrc, {r: round(f["value"], 1) for r, f in rules(rep).items()})
 assert rc in (1, 2) and scan["status"] == ["ok", "warning", "critical"][rc], (rc, scan["status"])
@@ -108,6 +109,7 @@ print("prom: %d series, runq p99 %.4f s" % (len(prom), prom_value(prom, "perftop
 base = open(f"{tmp}/base.txt", errors="replace").read()
 print(base[base.find("Compared"):][:600])
 assert "spinner" in base[base.find("Compared"):] and "runq_wait_ms_per_s" in base
+assert "\x1b" not in base and "spinner\ufffd?" in base, "escape byte in the text report"
 PY
 grep -q "^perftop scan: \(WARNING\|CRITICAL\)" "$TMP/scan.txt" || fail "text scan: $(head -3 "$TMP/scan.txt")"
 [ ! -e "$TMP/perftop.prom.tmp.*" ] || fail "temp prom file left behind"
