@@ -333,8 +333,9 @@ int pt_cmd_top(const struct pt_opts *o)
 		return PT_EXIT_USAGE;
 	}
 	/* quiet: a family that fails is shown in the header, not on stderr */
-	if (pt_collector_start(&c, o, !o->batch))
-		return PT_EXIT_FAIL;
+	err = pt_collector_start(&c, o, !o->batch);
+	if (err)	/* a bad --config is bad usage, like a bad flag */
+		return err == PT_ERR_CONFIG ? PT_EXIT_USAGE : PT_EXIT_FAIL;
 	err = o->batch ? top_batch(&c, o) : top_live(&c, o);
 	pt_collector_stop(&c);
 	return err ? PT_EXIT_FAIL : PT_EXIT_OK;
