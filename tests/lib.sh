@@ -45,3 +45,4 @@ expect_error() {
 	[[ "$err" == perftop:\ *:\ * ]] || fail "'$*' error not in 'perftop: what: fix' form: $err"
 	echo "ok: $* -> $rc: $err"
 }
+export PYTHONPATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"

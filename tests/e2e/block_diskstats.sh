@@ -24,6 +24,7 @@ sleep 0.5
 
 python3 - "$PERFTOP" "$TMP/trace.json" "$dev" <<'PY'
 import json, os, subprocess, sys, time
+from perftop_test import make_waiter
 perftop, trace, dev = sys.argv[1:4]
 
 def diskstats():
@@ -39,19 +40,7 @@ def diskstats():
                         "ticks_ms": n[3] + n[7]}
     sys.exit(f"FAIL: {dev} not in /proc/diskstats")
 
-def wait_for(pattern, proc, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(trace) as f:
-                if pattern in f.read():
-                    return
-        except FileNotFoundError:
-            pass
-        if proc.poll() is not None and pattern != '"type":"end"':
-            sys.exit(f"FAIL: perftop exited {proc.returncode} before {pattern}")
-        time.sleep(0.001)
-    sys.exit(f"FAIL: no {pattern} line in {trace}")
+wait_for = make_waiter(trace)
 
 proc = subprocess.Popen([perftop, "record", "--probes", "block", "-i", "0.5",
                          "-d", "3", "-o", trace])

@@ -26,6 +26,7 @@ sleep 0.5
 
 python3 - "$PERFTOP" "$TMP/trace.json" "$dev" "$reader" <<'PY'
 import json, subprocess, sys, time
+from perftop_test import make_waiter
 perftop, trace, dev, reader = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
 def read_bytes(pid):
@@ -43,19 +44,7 @@ def sectors_written():
                 return int(v[9])
     sys.exit(f"FAIL: {dev} not in /proc/diskstats")
 
-def wait_for(pattern, proc, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(trace) as f:
-                if pattern in f.read():
-                    return
-        except FileNotFoundError:
-            pass
-        if proc.poll() is not None and pattern != '"type":"end"':
-            sys.exit(f"FAIL: perftop exited {proc.returncode} before {pattern}")
-        time.sleep(0.001)
-    sys.exit(f"FAIL: no {pattern} line in {trace}")
+wait_for = make_waiter(trace)
 
 proc = subprocess.Popen([perftop, "record", "--probes", "block", "-p",
                          str(reader), "-i", "0.5", "-d", "3", "-o", trace])

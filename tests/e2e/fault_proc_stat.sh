@@ -46,6 +46,7 @@ echo "${pids[0]}" >"$cg2/$cgname/cgroup.procs" || fail "cannot move ${pids[0]} i
 
 python3 - "$PERFTOP" "$TMP" "$cgname" "${pids[@]}" <<'PY'
 import json, subprocess, sys, time
+from perftop_test import make_waiter
 perftop, tmp, cgname = sys.argv[1], sys.argv[2], sys.argv[3]
 anon, filew, populate, forker = (int(p) for p in sys.argv[4:8])
 CHILDREN = -1	# pseudo pid: every short-lived child of forker
@@ -57,19 +58,8 @@ def faults(pid):
         rest = f.read().rsplit(")", 1)[1].split()
     return int(rest[7]), int(rest[9]), int(rest[8])	# fields 10, 12, 11
 
-def wait_for(trace, pattern, proc, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(trace) as f:
-                if pattern in f.read():
-                    return
-        except FileNotFoundError:
-            pass
-        if proc.poll() is not None and pattern != '"type":"end"':
-            sys.exit(f"FAIL: perftop exited {proc.returncode} before {pattern}")
-        time.sleep(0.001)
-    sys.exit(f"FAIL: no {pattern} line in {trace}")
+def wait_for(trace, pattern, proc):
+    make_waiter(trace)(pattern, proc)
 
 def record(trace, pids, extra):
     proc = subprocess.Popen([perftop, "record", "--probes", "fault", "-i", "0.5",

@@ -22,6 +22,7 @@ sleep 0.3
 
 chrt -f 50 python3 - "$PERFTOP" "$TMP/trace.json" "${pids[@]}" <<'PY'
 import json, os, subprocess, sys, threading, time
+from perftop_test import make_waiter
 perftop, trace, pids = sys.argv[1], sys.argv[2], [int(p) for p in sys.argv[3:]]
 stop = threading.Event()
 
@@ -52,17 +53,7 @@ def migrations(pid):
                 return int(line.split(":")[1])
     return 0
 
-def wait_for(pattern, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(trace) as f:
-                if pattern in f.read():
-                    return
-        except FileNotFoundError:
-            pass
-        time.sleep(0.001)
-    sys.exit(f"FAIL: no {pattern} line in {trace}")
+wait_for = make_waiter(trace)
 
 proc = subprocess.Popen([perftop, "record", "--probes", "sched", "-i", "0.5",
                          "-d", "4", "-o", trace])

@@ -18,25 +18,14 @@ sleep 0.3
 
 python3 - "$PERFTOP" "$TMP/trace.json" "${pids[@]}" <<'PY'
 import json, subprocess, sys, time
+from perftop_test import make_waiter
 perftop, trace, pids = sys.argv[1], sys.argv[2], [int(p) for p in sys.argv[3:]]
 
 def run_delay(pid):
     with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
         return int(f.read().split()[1])
 
-def wait_for(pattern, proc, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(trace) as f:
-                if pattern in f.read():
-                    return
-        except FileNotFoundError:
-            pass
-        if proc.poll() is not None and pattern != '"type":"end"':
-            sys.exit(f"FAIL: perftop exited {proc.returncode} before {pattern}")
-        time.sleep(0.001)
-    sys.exit(f"FAIL: no {pattern} line in {trace}")
+wait_for = make_waiter(trace)
 
 proc = subprocess.Popen([perftop, "record", "--probes", "sched", "-i", "0.5",
                          "-d", "4", "-o", trace])

@@ -11,22 +11,11 @@ need_cmd python3
 
 python3 - "$PERFTOP" "$TMP/trace.json" <<'PY'
 import json, os, socket, subprocess, sys, threading, time
+from perftop_test import make_waiter
 perftop, trace = sys.argv[1], sys.argv[2]
 F_CONNECT, F_ACCEPT, F_CLOSE, F_RESET = 1, 2, 4, 8
 
-def wait_for(pattern, proc, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(trace) as f:
-                if pattern in f.read():
-                    return
-        except FileNotFoundError:
-            pass
-        if proc.poll() is not None and pattern != '"type":"end"':
-            sys.exit(f"FAIL: perftop exited {proc.returncode} before {pattern}")
-        time.sleep(0.01)
-    sys.exit(f"FAIL: no {pattern} line in {trace}")
+wait_for = make_waiter(trace, poll=0.01)
 
 def send_paced(sock, n, pace):
     """Send n bytes; with pace, spread over ~1.5 s (several intervals)."""

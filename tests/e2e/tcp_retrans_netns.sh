@@ -57,6 +57,7 @@ wait_line "$TMP/server.out" listening 10
 ip netns exec "$a" python3 - "$PERFTOP" "$TMP/trace.json" "$net.2" "$port" \
 	"$TMP/server.out" <<'PY'
 import json, socket, struct, subprocess, sys, time
+from perftop_test import make_waiter
 perftop, trace, host, port, server_out = sys.argv[1:6]
 port, N = int(port), 24 * 1024 * 1024
 
@@ -65,19 +66,7 @@ def retrans_segs():
         rows = [l.split() for l in f if l.startswith("Tcp:")]
     return int(rows[1][rows[0].index("RetransSegs")])
 
-def wait_for(pattern, proc, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(trace) as f:
-                if pattern in f.read():
-                    return
-        except FileNotFoundError:
-            pass
-        if proc.poll() is not None and pattern != '"type":"end"':
-            sys.exit(f"FAIL: perftop exited {proc.returncode} before {pattern}")
-        time.sleep(0.01)
-    sys.exit(f"FAIL: no {pattern} line in {trace}")
+wait_for = make_waiter(trace, poll=0.01)
 
 # perftop runs in this namespace too, but tracepoints see every namespace.
 proc = subprocess.Popen([perftop, "record", "--probes", "tcp", "-i", "0.5",

@@ -1,0 +1,28 @@
+"""Helpers shared by the end-to-end tests' Python parts.
+
+tests/lib.sh puts this directory on PYTHONPATH.
+"""
+import sys
+import time
+
+
+def make_waiter(trace, poll=0.001):
+    """Return wait_for(pattern, proc=None, timeout=30): block until the trace
+    file contains pattern (e.g. '"type":"header"'), polling every `poll`
+    seconds so the kernel counters read next line up with perftop's window.
+    Exits the test with FAIL when perftop dies first or time runs out."""
+    def wait_for(pattern, proc=None, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                with open(trace) as f:
+                    if pattern in f.read():
+                        return
+            except FileNotFoundError:
+                pass
+            if (proc is not None and proc.poll() is not None
+                    and pattern != '"type":"end"'):
+                sys.exit(f"FAIL: perftop exited {proc.returncode} before {pattern}")
+            time.sleep(poll)
+        sys.exit(f"FAIL: no {pattern} line in {trace}")
+    return wait_for
