@@ -30,7 +30,7 @@
 /* Hooks that must all exist for a mode; block_io_start is optional. */
 static const char *const block_tracepoints[] = {
 	"block_rq_insert", "block_rq_issue", "block_rq_complete",
-	"block_rq_requeue", "block_rq_merge",
+	"block_rq_requeue", "block_rq_merge", NULL,
 };
 
 struct dev_acc {
@@ -297,59 +297,37 @@ static int block_collect(struct pt_family *f, struct pt_snapshot *s,
 
 /* ---- life cycle ---- */
 
-static int block_try(struct pt_family *f, struct block_priv *p,
-		     const struct pt_filter *flt, enum pt_attach mode)
+static struct pt_skel *block_open(void)
 {
-	bool io_start = pt_btf_has_tracepoint("block_io_start");
-	struct block *skel = block__open();
-	int err;
+	return (struct pt_skel *)block__open();
+}
 
-	if (!skel) {
-		err = -errno ? -errno : -EINVAL;
-		pt_family_fail(f, "open", err);
-		return err;
-	}
-	skel->rodata->filter_tgid_on = flt->nr_tgids > 0;
-	skel->rodata->filter_cgroup_id = flt->cgroup_id;
-	skel->rodata->filter_cgroup_level = flt->cgroup_level;
+static void block_configure(struct pt_skel *s, const struct pt_filter *flt,
+			    enum pt_attach mode)
+{
+	struct block *skel = (struct block *)s;
+	bool io_start = pt_btf_has_tracepoint("block_io_start");
+
+	(void)mode;
+	PT_SKEL_SET_FILTERS(skel, flt);
 	skel->rodata->have_io_start = io_start;
-	pt_select_attach(skel->obj, mode);
 	if (!io_start) {	/* before 6.5: insert/issue start the entry */
 		bpf_program__set_autoload(skel->progs.tpbtf_block_io_start, false);
 		bpf_program__set_autoload(skel->progs.rawtp_block_io_start, false);
 	}
-	err = block__load(skel);
-	if (err) {
-		pt_family_fail(f, "load", err);
-		goto fail;
-	}
-	err = pt_fill_tgid_filter(skel->maps.filter_tgids, flt);
-	if (err) {
-		pt_family_fail(f, "pid filter", err);
-		goto fail;
-	}
-	err = block__attach(skel);
-	if (err) {
-		pt_family_fail(f, "attach", err);
-		goto fail;
-	}
-	p->skel = skel;
-	f->attach = mode;
-	return 0;
-fail:
-	block__destroy(skel);
-	return err;
 }
 
-static bool btf_has_all(void)
+static struct bpf_map *block_tgid_filter(struct pt_skel *s)
 {
-	size_t i;
-
-	for (i = 0; i < PT_ARRAY_SIZE(block_tracepoints); i++)
-		if (!pt_btf_has_tracepoint(block_tracepoints[i]))
-			return false;
-	return true;
+	return ((struct block *)s)->maps.filter_tgids;
 }
+
+static const struct pt_skel_ops block_ops = {
+	.tracepoints = block_tracepoints,
+	.open = block_open,
+	.configure = block_configure,
+	.tgid_filter = block_tgid_filter,
+};
 
 static int alloc_tables(struct block_priv *p)
 {
@@ -389,7 +367,7 @@ static int block_start(struct pt_family *f, const struct pt_filter *flt,
 		       struct ring_buffer **rb)
 {
 	struct block_priv *p = f->priv;
-	int err = -ENOENT;
+	int err;
 
 	p->nr_cpus = flt->nr_cpus;
 	p->dropped = 0;
@@ -398,13 +376,7 @@ static int block_start(struct pt_family *f, const struct pt_filter *flt,
 		block_stop(f);
 		return -ENOMEM;
 	}
-	if (btf_has_all())
-		err = block_try(f, p, flt, PT_ATTACH_TP_BTF);
-	else
-		snprintf(f->error, sizeof(f->error),
-			 "kernel BTF lacks the block tracepoint types");
-	if (err)
-		err = block_try(f, p, flt, PT_ATTACH_RAW_TP);
+	err = pt_skel_start(f, &block_ops, flt, (struct pt_skel **)&p->skel);
 	if (!err && (err = alloc_scan(p)) != 0)
 		pt_family_fail(f, "allocating tables", err);
 	else if (!err && (err = add_ring(p, rb)) != 0)

@@ -111,6 +111,46 @@ typedef void (*pt_drain_key_fn)(const void *key, const void *val, void *ctx);
 int pt_drain_epoch_map(struct bpf_map *map, size_t epoch_off, uint32_t epoch,
 		       pt_drain_key_fn fn, void *ctx);
 
+/*
+ * The head every bpftool-generated skeleton struct starts with; libbpf's
+ * skeleton API (load, attach, destroy) works on it, so one driver serves
+ * every family.  Families cast their `struct <name> *` to it.
+ */
+struct pt_skel {
+	struct bpf_object_skeleton *skeleton;
+	struct bpf_object *obj;
+};
+
+/* What a family tells the shared driver about its skeleton. */
+struct pt_skel_ops {
+	/* tracepoints whose BTF types tp_btf needs; NULL-terminated */
+	const char *const *tracepoints;
+	struct pt_skel *(*open)(void);
+	/* Before load, after pt_select_attach(): rodata (start with
+	 * PT_SKEL_SET_FILTERS), map sizes, programs to leave out. */
+	void (*configure)(struct pt_skel *s, const struct pt_filter *flt,
+			  enum pt_attach mode);
+	struct bpf_map *(*tgid_filter)(struct pt_skel *s);
+	/* Optional: after load (before attach), and after attach. */
+	int (*loaded)(struct pt_skel *s, const struct pt_filter *flt);
+	int (*attached)(struct pt_skel *s);
+};
+
+#define PT_SKEL_SET_FILTERS(skel, flt) do { \
+	(skel)->rodata->filter_tgid_on = (flt)->nr_tgids > 0; \
+	(skel)->rodata->filter_cgroup_id = (flt)->cgroup_id; \
+	(skel)->rodata->filter_cgroup_level = (flt)->cgroup_level; \
+} while (0)
+
+/*
+ * Open, configure, load and attach: tp_btf when the kernel's BTF has every
+ * tracepoint, else (or when that fails) raw_tp.  On success *out holds the
+ * skeleton and f->attach the mode; on failure -errno with f->error set.
+ */
+int pt_skel_start(struct pt_family *f, const struct pt_skel_ops *ops,
+		  const struct pt_filter *flt, struct pt_skel **out);
+void pt_skel_destroy(struct pt_skel *s);
+
 /* Common failure text for a family that could not load. */
 void pt_family_fail(struct pt_family *f, const char *what, int err);
 

@@ -45,71 +45,51 @@ static int run_iter(struct fault *skel)
 	return err;
 }
 
-static int fault_try(struct pt_family *f, struct fault_priv *p,
-		     const struct pt_filter *flt, enum pt_attach mode)
+static struct pt_skel *fault_open(void)
 {
-	struct fault *skel = fault__open();
-	int err;
-
-	if (!skel) {
-		err = -errno ? -errno : -EINVAL;
-		pt_family_fail(f, "open", err);
-		return err;
-	}
-	skel->rodata->filter_tgid_on = flt->nr_tgids > 0;
-	skel->rodata->filter_cgroup_id = flt->cgroup_id;
-	skel->rodata->filter_cgroup_level = flt->cgroup_level;
-	skel->rodata->start_ns = pt_now_mono_ns();
-	pt_select_attach(skel->obj, mode);
-
-	err = fault__load(skel);
-	if (err) {
-		pt_family_fail(f, "load", err);
-		goto fail;
-	}
-	err = pt_fill_tgid_filter(skel->maps.filter_tgids, flt);
-	if (err) {
-		pt_family_fail(f, "pid filter", err);
-		goto fail;
-	}
-	err = fault__attach(skel);
-	if (err) {
-		pt_family_fail(f, "attach", err);
-		goto fail;
-	}
-	/* Baseline pass: threads alive now start counting from here. */
-	err = run_iter(skel);
-	if (err) {
-		pt_family_fail(f, "task iterator", err);
-		goto fail;
-	}
-	p->skel = skel;
-	f->attach = mode;
-	return 0;
-fail:
-	fault__destroy(skel);
-	return err;
+	return (struct pt_skel *)fault__open();
 }
+
+static void fault_configure(struct pt_skel *s, const struct pt_filter *flt,
+			    enum pt_attach mode)
+{
+	struct fault *skel = (struct fault *)s;
+
+	(void)mode;
+	PT_SKEL_SET_FILTERS(skel, flt);
+	skel->rodata->start_ns = pt_now_mono_ns();
+}
+
+static struct bpf_map *fault_tgid_filter(struct pt_skel *s)
+{
+	return ((struct fault *)s)->maps.filter_tgids;
+}
+
+/* Baseline pass: threads alive now start counting from here. */
+static int fault_attached(struct pt_skel *s)
+{
+	return run_iter((struct fault *)s);
+}
+
+static const char *const fault_tracepoints[] = { "sched_process_exit", NULL };
+
+static const struct pt_skel_ops fault_ops = {
+	.tracepoints = fault_tracepoints,
+	.open = fault_open,
+	.configure = fault_configure,
+	.tgid_filter = fault_tgid_filter,
+	.attached = fault_attached,
+};
 
 static int fault_start(struct pt_family *f, const struct pt_filter *flt,
 		       struct ring_buffer **rb)
 {
 	struct fault_priv *p = f->priv;
-	int err = -ENOENT;
 
 	(void)rb;	/* aggregated in-kernel: no ring buffer */
 	p->iter_err = 0;
 	p->nr_cpus = flt->nr_cpus;
-	if (pt_btf_has_tracepoint("sched_process_exit"))
-		err = fault_try(f, p, flt, PT_ATTACH_TP_BTF);
-	else
-		snprintf(f->error, sizeof(f->error),
-			 "kernel BTF lacks the sched_process_exit tracepoint type");
-	if (err)
-		err = fault_try(f, p, flt, PT_ATTACH_RAW_TP);
-	if (!err)
-		f->error[0] = '\0';
-	return err;
+	return pt_skel_start(f, &fault_ops, flt, (struct pt_skel **)&p->skel);
 }
 
 /* Close the interval: read every thread's counters into the old epoch,

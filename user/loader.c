@@ -133,6 +133,80 @@ void pt_select_attach(struct bpf_object *obj, enum pt_attach mode)
 	}
 }
 
+void pt_skel_destroy(struct pt_skel *s)
+{
+	if (!s)
+		return;
+	bpf_object__destroy_skeleton(s->skeleton);
+	free(s);	/* the generated <name>__destroy() does the same */
+}
+
+static int skel_try(struct pt_family *f, const struct pt_skel_ops *ops,
+		    const struct pt_filter *flt, enum pt_attach mode,
+		    struct pt_skel **out)
+{
+	struct pt_skel *s = ops->open();
+	int err;
+
+	if (!s) {
+		err = -errno ? -errno : -EINVAL;
+		pt_family_fail(f, "open", err);
+		return err;
+	}
+	pt_select_attach(s->obj, mode);
+	ops->configure(s, flt, mode);
+	err = bpf_object__load_skeleton(s->skeleton);
+	if (err) {
+		pt_family_fail(f, "load", err);
+		goto fail;
+	}
+	err = pt_fill_tgid_filter(ops->tgid_filter(s), flt);
+	if (err) {
+		pt_family_fail(f, "pid filter", err);
+		goto fail;
+	}
+	if (ops->loaded && (err = ops->loaded(s, flt)) != 0) {
+		pt_family_fail(f, "setup", err);
+		goto fail;
+	}
+	err = bpf_object__attach_skeleton(s->skeleton);
+	if (err) {
+		pt_family_fail(f, "attach", err);
+		goto fail;
+	}
+	if (ops->attached && (err = ops->attached(s)) != 0) {
+		pt_family_fail(f, "start", err);
+		goto fail;
+	}
+	*out = s;
+	f->attach = mode;
+	return 0;
+fail:
+	pt_skel_destroy(s);
+	return err;
+}
+
+int pt_skel_start(struct pt_family *f, const struct pt_skel_ops *ops,
+		  const struct pt_filter *flt, struct pt_skel **out)
+{
+	const char *const *tp;
+	int err = -ENOENT;
+
+	for (tp = ops->tracepoints; *tp; tp++)
+		if (!pt_btf_has_tracepoint(*tp))
+			break;
+	if (!*tp)
+		err = skel_try(f, ops, flt, PT_ATTACH_TP_BTF, out);
+	else
+		snprintf(f->error, sizeof(f->error),
+			 "kernel BTF has no type for tracepoint %s", *tp);
+	if (err)
+		err = skel_try(f, ops, flt, PT_ATTACH_RAW_TP, out);
+	if (!err)
+		f->error[0] = '\0';
+	return err;
+}
+
 int pt_fill_tgid_filter(struct bpf_map *map, const struct pt_filter *flt)
 {
 	__u8 one = 1;

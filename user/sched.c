@@ -14,8 +14,6 @@
 #include "sched.skel.h"
 #include "util.h"
 
-static const char *const sched_tracepoints[] = { "sched_switch" };
-
 struct sched_priv {
 	struct sched *skel;
 	unsigned int nr_cpus;
@@ -63,77 +61,60 @@ static void warm_task_map(int fd, unsigned int nr_cpus)
 	sched_setaffinity(0, sizeof(old), &old);
 }
 
-static int sched_try(struct pt_family *f, struct sched_priv *p,
-		     const struct pt_filter *flt, enum pt_attach mode)
+static struct pt_skel *sched_open(void)
 {
-	struct sched *skel = sched__open();
-	int err;
+	return (struct pt_skel *)sched__open();
+}
 
-	if (!skel) {
-		pt_family_fail(f, "open", -errno);
-		return -errno ? -errno : -EINVAL;
-	}
-	skel->rodata->filter_tgid_on = flt->nr_tgids > 0;
-	skel->rodata->filter_cgroup_id = flt->cgroup_id;
-	skel->rodata->filter_cgroup_level = flt->cgroup_level;
+static void sched_configure(struct pt_skel *s, const struct pt_filter *flt,
+			    enum pt_attach mode)
+{
+	struct sched *skel = (struct sched *)s;
+
+	(void)mode;
+	PT_SKEL_SET_FILTERS(skel, flt);
 	skel->rodata->nr_cpus = flt->nr_cpus;
 	bpf_map__set_max_entries(skel->maps.sched_cpus, 2 * flt->nr_cpus);
-	pt_select_attach(skel->obj, mode);
-
-	err = sched__load(skel);
-	if (err) {
-		pt_family_fail(f, "load", err);
-		goto fail;
-	}
-	err = pt_fill_tgid_filter(skel->maps.filter_tgids, flt);
-	if (err) {
-		pt_family_fail(f, "pid filter", err);
-		goto fail;
-	}
-	warm_task_map(bpf_map__fd(skel->maps.sched_tasks), flt->nr_cpus);
-	err = sched__attach(skel);
-	if (err) {
-		pt_family_fail(f, "attach", err);
-		goto fail;
-	}
-	p->skel = skel;
-	f->attach = mode;
-	return 0;
-fail:
-	sched__destroy(skel);
-	return err;
 }
 
-static bool btf_has_all(void)
+static struct bpf_map *sched_tgid_filter(struct pt_skel *s)
 {
-	size_t i;
-
-	for (i = 0; i < PT_ARRAY_SIZE(sched_tracepoints); i++)
-		if (!pt_btf_has_tracepoint(sched_tracepoints[i]))
-			return false;
-	return true;
+	return ((struct sched *)s)->maps.filter_tgids;
 }
+
+static int sched_loaded(struct pt_skel *s, const struct pt_filter *flt)
+{
+	warm_task_map(bpf_map__fd(((struct sched *)s)->maps.sched_tasks),
+		      flt->nr_cpus);
+	return 0;
+}
+
+static const char *const sched_tracepoints[] = { "sched_switch", NULL };
+
+static const struct pt_skel_ops sched_ops = {
+	.tracepoints = sched_tracepoints,
+	.open = sched_open,
+	.configure = sched_configure,
+	.tgid_filter = sched_tgid_filter,
+	.loaded = sched_loaded,
+};
 
 static int sched_start(struct pt_family *f, const struct pt_filter *flt,
 		       struct ring_buffer **rb)
 {
 	struct sched_priv *p = f->priv;
-	int err = -ENOENT;
+	int err;
 
 	(void)rb;	/* aggregated in-kernel: no ring buffer */
 	p->nr_cpus = flt->nr_cpus;
 	p->cpu_vals = calloc(flt->nr_cpus, sizeof(*p->cpu_vals));
 	if (!p->cpu_vals)
 		return -ENOMEM;
-	if (btf_has_all())
-		err = sched_try(f, p, flt, PT_ATTACH_TP_BTF);
-	else
-		snprintf(f->error, sizeof(f->error),
-			 "kernel BTF lacks the sched tracepoint types");
-	if (err)
-		err = sched_try(f, p, flt, PT_ATTACH_RAW_TP);
-	if (!err)
-		f->error[0] = '\0';
+	err = pt_skel_start(f, &sched_ops, flt, (struct pt_skel **)&p->skel);
+	if (err) {
+		free(p->cpu_vals);
+		p->cpu_vals = NULL;
+	}
 	return err;
 }
 

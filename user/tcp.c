@@ -20,7 +20,7 @@
 
 /* Without these there is no connection lifecycle to count in (4.16+). */
 static const char *const tcp_required[] = {
-	"inet_sock_set_state", "tcp_probe",
+	"inet_sock_set_state", "tcp_probe", NULL,
 };
 
 struct tcp_priv {
@@ -61,71 +61,51 @@ static void drop_missing_hooks(struct tcp *skel)
 		pt_btf_has_tracepoint("tcp_destroy_sock");
 }
 
-static int tcp_try(struct pt_family *f, struct tcp_priv *p,
-		   const struct pt_filter *flt, enum pt_attach mode)
+static struct pt_skel *tcp_open(void)
 {
-	struct tcp *skel = tcp__open();
-	int err;
+	return (struct pt_skel *)tcp__open();
+}
 
-	if (!skel) {
-		err = -errno ? -errno : -EINVAL;
-		pt_family_fail(f, "open", err);
-		return err;
-	}
-	skel->rodata->filter_tgid_on = flt->nr_tgids > 0;
-	skel->rodata->filter_cgroup_id = flt->cgroup_id;
-	skel->rodata->filter_cgroup_level = flt->cgroup_level;
+static void tcp_configure(struct pt_skel *s, const struct pt_filter *flt,
+			  enum pt_attach mode)
+{
+	struct tcp *skel = (struct tcp *)s;
+
+	PT_SKEL_SET_FILTERS(skel, flt);
+	/* tp_btf keeps socket state in socket storage; raw_tp in a hash */
 	if (mode == PT_ATTACH_TP_BTF)
 		bpf_map__set_max_entries(skel->maps.sk_state_hash, 1);
-	pt_select_attach(skel->obj, mode);
 	drop_missing_hooks(skel);
-
-	err = tcp__load(skel);
-	if (err) {
-		pt_family_fail(f, "load", err);
-		goto fail;
-	}
-	err = pt_fill_tgid_filter(skel->maps.filter_tgids, flt);
-	if (err) {
-		pt_family_fail(f, "pid filter", err);
-		goto fail;
-	}
-	err = tcp__attach(skel);
-	if (err) {
-		pt_family_fail(f, "attach", err);
-		goto fail;
-	}
-	p->skel = skel;
-	f->attach = mode;
-	return 0;
-fail:
-	tcp__destroy(skel);
-	return err;
 }
+
+static struct bpf_map *tcp_tgid_filter(struct pt_skel *s)
+{
+	return ((struct tcp *)s)->maps.filter_tgids;
+}
+
+static const struct pt_skel_ops tcp_ops = {
+	.tracepoints = tcp_required,
+	.open = tcp_open,
+	.configure = tcp_configure,
+	.tgid_filter = tcp_tgid_filter,
+};
 
 static int tcp_start(struct pt_family *f, const struct pt_filter *flt,
 		     struct ring_buffer **rb)
 {
 	struct tcp_priv *p = f->priv;
 	size_t i;
-	int err;
 
 	(void)rb;	/* aggregated in-kernel: no ring buffer */
 	p->nr_cpus = flt->nr_cpus;
-	for (i = 0; i < PT_ARRAY_SIZE(tcp_required); i++)
+	for (i = 0; tcp_required[i]; i++)
 		if (!pt_btf_has_tracepoint(tcp_required[i])) {
 			snprintf(f->error, sizeof(f->error),
 				 "kernel has no %s tracepoint: the tcp family needs Linux 4.16 or newer",
 				 tcp_required[i]);
 			return -ENOENT;
 		}
-	/* tp_btf for socket storage; raw_tp keeps sockets in a hash. */
-	err = tcp_try(f, p, flt, PT_ATTACH_TP_BTF);
-	if (err)
-		err = tcp_try(f, p, flt, PT_ATTACH_RAW_TP);
-	if (!err)
-		f->error[0] = '\0';
-	return err;
+	return pt_skel_start(f, &tcp_ops, flt, (struct pt_skel **)&p->skel);
 }
 
 static void tcp_set_epoch(struct pt_family *f, uint32_t epoch)
