@@ -29,37 +29,29 @@ static void discard_output(struct pt_trace_writer *w, const struct pt_opts *o)
 		unlink(o->output);
 }
 
+struct record_ctx {
+	struct pt_trace_writer *w;
+	uint64_t count;
+};
+
+static int record_snapshot(struct pt_snapshot *s, void *arg)
+{
+	struct record_ctx *rc = arg;
+	int err = write_obj(rc->w, pt_json_snapshot(s));
+
+	if (!err)
+		rc->count++;
+	return err;
+}
+
 static int record_loop(struct pt_collector *c, struct pt_trace_writer *w,
 		       const struct pt_opts *o)
 {
-	uint64_t end = o->duration_set ?
-		c->interval_start + (uint64_t)(o->duration_s * 1e9) : UINT64_MAX;
-	struct pt_snapshot snap;
-	uint64_t count = 0;
-	int err = 0;
+	struct record_ctx rc = { .w = w };
+	int err = pt_collector_run(c, o, &pt_stop, record_snapshot, &rc);
 
-	pt_snapshot_init(&snap);
-	while (!err) {
-		if (c->deadline > end)
-			c->deadline = end;
-		err = pt_collector_wait(c, &pt_stop);
-		if (err)
-			break;
-		/* After a stop signal, keep the partial interval too: the sums
-		 * over all snapshots must cover the whole recording. */
-		if (pt_stop && pt_now_mono_ns() - c->interval_start < 1000000)
-			break;
-		err = pt_collector_snapshot(c, &snap);
-		if (!err)
-			err = write_obj(w, pt_json_snapshot(&snap));
-		if (!err)
-			count++;
-		if (pt_stop || pt_now_mono_ns() >= end)
-			break;
-	}
 	if (!err)
-		err = write_obj(w, pt_json_end(count, &c->loss_total));
-	pt_snapshot_free(&snap);
+		err = write_obj(w, pt_json_end(rc.count, &c->loss_total));
 	return err;
 }
 

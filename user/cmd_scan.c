@@ -9,34 +9,21 @@
 #include "report.h"
 #include "util.h"
 
-/* Feed every interval of the scan into the window and the summary. */
-static int scan_loop(struct pt_collector *c, const struct pt_opts *o,
-		     struct pt_window *win, struct pt_summary *sum)
-{
-	uint64_t end = c->interval_start + (uint64_t)(o->duration_s * 1e9);
-	struct pt_snapshot snap;
-	int err = 0;
+struct scan_ctx {
+	struct pt_window *win;
+	struct pt_summary *sum;
+};
 
-	pt_snapshot_init(&snap);
-	while (!err) {
-		if (c->deadline > end)
-			c->deadline = end;
-		err = pt_collector_wait(c, &pt_stop);
-		if (err)
-			break;
-		if (pt_stop && pt_now_mono_ns() - c->interval_start < 1000000)
-			break;
-		err = pt_collector_snapshot(c, &snap);
-		if (!err)
-			err = pt_window_add(win, &snap);
-		if (!err)
-			err = pt_summary_add(sum, &snap);
-		if (err == -ENOMEM)
-			pt_err("out of memory during the scan: scan a shorter -d or a longer -i");
-		if (pt_stop || pt_now_mono_ns() >= end)
-			break;
-	}
-	pt_snapshot_free(&snap);
+/* Feed every interval of the scan into the window and the summary. */
+static int scan_snapshot(struct pt_snapshot *s, void *arg)
+{
+	struct scan_ctx *sc = arg;
+	int err = pt_window_add(sc->win, s);
+
+	if (!err)
+		err = pt_summary_add(sc->sum, s);
+	if (err == -ENOMEM)
+		pt_err("out of memory during the scan: scan a shorter -d or a longer -i");
 	return err;
 }
 
@@ -71,7 +58,8 @@ int pt_cmd_scan(const struct pt_opts *o)
 		pt_err("out of memory starting the scan: free some memory");
 		goto out;
 	}
-	if (scan_loop(&c, o, win, &sum))
+	if (pt_collector_run(&c, o, &pt_stop, scan_snapshot,
+			     &(struct scan_ctx){ .win = win, .sum = &sum }))
 		goto out;
 	r.header = &c.header;
 	r.cfg = &c.cfg;

@@ -137,35 +137,39 @@ static uint64_t end_time(const struct pt_collector *c, const struct pt_opts *o)
 		c->interval_start + (uint64_t)(o->duration_s * 1e9) : UINT64_MAX;
 }
 
+struct batch_ctx {
+	struct pt_collector *c;
+	const struct pt_opts *o;
+	struct pt_cpu_times cpu;
+	struct frame f;
+	int width;
+	long count;
+};
+
+static int batch_screen(struct pt_snapshot *s, void *arg)
+{
+	struct batch_ctx *b = arg;
+	struct pt_view_ctx ctx;
+	int err;
+
+	/* the frame shows the collector's snapshot: swap, don't copy */
+	b->f.snap = *s;
+	b->f.have = true;
+	frame_machine(&b->f, &b->cpu);
+	frame_ctx(&b->f, b->c, false, &ctx);
+	err = pt_batch_screen(stdout, &ctx, b->width);
+	pt_snapshot_init(&b->f.snap);
+	if (err)
+		return err;
+	return ++b->count == b->o->count;	/* 1: enough screens */
+}
+
 static int top_batch(struct pt_collector *c, const struct pt_opts *o)
 {
-	uint64_t end = end_time(c, o);
-	int width = pt_batch_width(), err = 0;
-	struct pt_cpu_times cpu = { 0 };
-	struct pt_view_ctx ctx;
-	struct frame f = { 0 };
-	long count = 0;
+	struct batch_ctx b = { .c = c, .o = o, .width = pt_batch_width() };
 
-	pt_snapshot_init(&f.snap);
-	pt_read_cpu_times(&cpu);
-	while (!err && !pt_stop) {
-		if (c->deadline > end)
-			c->deadline = end;
-		err = pt_collector_wait(c, &pt_stop);
-		if (err || pt_stop)
-			break;
-		err = pt_collector_snapshot(c, &f.snap);
-		if (err)
-			break;
-		f.have = true;
-		frame_machine(&f, &cpu);
-		frame_ctx(&f, c, false, &ctx);
-		err = pt_batch_screen(stdout, &ctx, width);
-		if (++count == o->count || pt_now_mono_ns() >= end)
-			break;
-	}
-	pt_snapshot_free(&f.snap);
-	return err;
+	pt_read_cpu_times(&b.cpu);
+	return pt_collector_run(c, o, &pt_stop, batch_screen, &b);
 }
 
 /* ------------------------------------------------------------- live */

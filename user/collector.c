@@ -290,6 +290,33 @@ int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s)
 	return 0;
 }
 
+int pt_collector_run(struct pt_collector *c, const struct pt_opts *o,
+		     volatile sig_atomic_t *stop, pt_snapshot_fn fn, void *ctx)
+{
+	uint64_t end = o->duration_set ?
+		c->interval_start + (uint64_t)(o->duration_s * 1e9) : UINT64_MAX;
+	struct pt_snapshot snap;
+	int err = 0;
+
+	pt_snapshot_init(&snap);
+	while (!err) {
+		if (c->deadline > end)
+			c->deadline = end;
+		err = pt_collector_wait(c, stop);
+		if (err)
+			break;
+		if (*stop && pt_now_mono_ns() - c->interval_start < 1000000)
+			break;	/* stopped right at an interval's end */
+		err = pt_collector_snapshot(c, &snap);
+		if (!err)
+			err = fn(&snap, ctx);
+		if (err > 0 || *stop || pt_now_mono_ns() >= end)
+			break;
+	}
+	pt_snapshot_free(&snap);
+	return err > 0 ? 0 : err;
+}
+
 void pt_collector_set_interval(struct pt_collector *c, uint64_t ns)
 {
 	c->deadline = c->deadline - c->interval_ns + ns;

@@ -60,6 +60,17 @@ void pt_collector_drain(struct pt_collector *c);
  * findings included (the live detector, detect.h). */
 int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s);
 
+/*
+ * The loop of every non-interactive command: one snapshot per interval
+ * until -d elapses or *stop, each handed to fn.  After a stop signal the
+ * partial last interval is delivered too, so sums over the snapshots cover
+ * the whole run.  fn returns 0 to go on, > 0 to end, < 0 (-errno) to fail;
+ * the result is 0 or the first error.
+ */
+typedef int (*pt_snapshot_fn)(struct pt_snapshot *s, void *ctx);
+int pt_collector_run(struct pt_collector *c, const struct pt_opts *o,
+		     volatile sig_atomic_t *stop, pt_snapshot_fn fn, void *ctx);
+
 /* Change the interval; takes effect from the next interval. */
 void pt_collector_set_interval(struct pt_collector *c, uint64_t ns);
 
