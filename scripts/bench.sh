@@ -14,8 +14,9 @@
 #   perftop-F   perftop record --probes F -i 1
 #   perftop-all perftop record with every family this build has
 #   bpftrace    the bpftrace tool for the same question (peer)
-# Slowdown is the run time over the baseline of the same round; the table
-# shows the median over rounds and the min..max spread.
+# Slowdown is the workload's CPU time (and, separately, wall time) over the
+# baseline of the same round; the table shows the median over rounds and the
+# min..max spread.  On a shared machine CPU time is the steadier of the two.
 #
 #   OUT=build scripts/bench.sh        full run, writes docs/performance.md
 #   BENCH_QUICK=1 scripts/bench.sh    short run for development, writes
@@ -209,12 +210,21 @@ peak_rss_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 # Stop the tracer; sets STATS="ticks rss_kb drops" (drops: perftop's end
 # line).  Not run in a subshell: it must wait for its own child.
 stop_tracer() {
-	local ticks0=$1 ticks rss drops=- rc=0
+	local ticks0=$1 ticks rss drops=- rc=0 i
 	STATS="- - -"
 	[ -z "$TRACER_PID" ] && return 0
 	ticks=$(($(cpu_ticks "$TRACER_PID") - ticks0))
 	rss=$(peak_rss_kb "$TRACER_PID")
 	kill -INT "$TRACER_PID"
+	# bpftrace has been seen to miss a SIGINT; do not hang the benchmark.
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$TRACER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$TRACER_PID" 2>/dev/null; then
+		log "$TRACER_CMD did not stop within 10 s of SIGINT: killed"
+		kill -KILL "$TRACER_PID"
+	fi
 	wait "$TRACER_PID" || rc=$?
 	if [[ $TRACER_CMD == perftop-* ]]; then
 		drops=$(grep '"type":"end"' "$TRACER_OUT" | python3 -c '
@@ -376,8 +386,13 @@ def first_line(cmd):
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     line = p.stdout.readline()
     t1 = time.monotonic()
+    p.stdout.close()	# a screen larger than the pipe must not block it
     p.terminate()
-    p.wait()
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
     return line, t1 - t0
 
 def median_ms(cmd):
@@ -398,25 +413,31 @@ for key, cmd in (("startup_top", ["top", "-b", "-n", "1"]),
 EOF
 }
 
-# In-kernel cost per program run (kernel.bpf_stats_enabled, briefly) of
-# perftop's sched programs and of the empty floor on the same hook, under
-# the context-switch workload.  Stats add their own clock reads to every
-# run, so compare the two rather than reading either absolutely.
+# BPF program time per context switch (kernel.bpf_stats_enabled, for one
+# run each): a view of the sched configurations that other load on the
+# machine hardly moves.  It leaves out the cost of reaching the program
+# (trampoline, or the perf buffer of a classic tracepoint), which the
+# slowdown columns include.  The stats add their own clock reads to every
+# run; the empty programs show that baseline.
 measure_progcost() {
-	local cfg max_id
-	for cfg in floor perftop-sched; do
+	local cfg max_id c0 c1
+	for cfg in floor floor-runqlat floor-tp perftop-sched bpftrace; do
 		max_id=$(bpftool prog show | sed -n 's/^\([0-9]*\):.*/\1/p' | sort -n | tail -1)
 		start_tracer sched "$cfg"
 		sysctl -qw kernel.bpf_stats_enabled=1
+		c0=$(ctxt)
 		wl_sched >/dev/null
+		c1=$(ctxt)
 		bpftool -j prog show | python3 -c '
 import json, sys
-max_id, cfg = int(sys.argv[1]), sys.argv[2]
+max_id, cfg, switches = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+total, names = 0, []
 for p in json.load(sys.stdin):
     if p["id"] > max_id and p.get("run_cnt"):
-        print("progcost_%s_%s %.0f ns/run over %d runs" % (cfg, p["name"],
-              p["run_time_ns"] / p["run_cnt"], p["run_cnt"]))
-' "${max_id:-0}" "$cfg" | while read -r k v; do extra "$k" "$v"; done
+        total += p["run_time_ns"]
+        names.append("%s %.0f ns x %d" % (p["name"], p["run_time_ns"] / p["run_cnt"], p["run_cnt"]))
+print("progcost_%s %.0f|%s" % (cfg, total / max(switches, 1), ", ".join(names)))
+' "${max_id:-0}" "$cfg" $((c1 - c0)) | while read -r k v; do extra "$k" "$v"; done
 		sysctl -qw kernel.bpf_stats_enabled=0
 		stop_tracer 0
 	done
@@ -491,9 +512,9 @@ for line in open(sys.argv[1]):
         loss = o["loss"]
 fio = json.load(open(sys.argv[2]))["jobs"][0]
 fio_ios = fio["read"]["total_ios"]
-rate = fio_ios / (fio["job_runtime"] / 1e3) if fio["job_runtime"] else 0
-print("drops_load", "%.0fk block requests/s for %.0f s (fio 512 B random direct reads, io_uring, 2 jobs x depth 64, loop device on memory; perftop counted %d of fio's %d)"
-      % (rate / 1e3, fio["job_runtime"] / 1e3, ios, fio_ios))
+elapsed = fio["elapsed"] or 1
+print("drops_load", "%.0fk block requests/s for %d s (fio 512 B random direct reads, io_uring, 2 jobs x depth 64, loop device on memory; perftop counted %d of fio's %d)"
+      % (fio_ios / elapsed / 1e3, elapsed, ios, fio_ios))
 print("drops_result", "%d ring-buffer drops, %d map full" % (loss["ringbuf_drops"], loss["map_full"]))
 EOF
 }

@@ -40,7 +40,7 @@ PEERS = {
 }
 CONFIG_NAMES = {
     "base": "baseline (nothing attached)",
-    "floor": "floor: empty tp_btf programs on the same hooks",
+    "floor": "floor: empty tp_btf programs on the family's own hooks",
     "floor-runqlat": "floor: empty tp_btf programs on sched_switch, "
                      "sched_wakeup, sched_wakeup_new (runqlat's hooks)",
     "floor-tp": "floor: the same three as classic tracepoints",
@@ -93,7 +93,12 @@ def table(wl, runs):
            "drops | tracer CPU | tracer peak RSS |" % ev,
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     summary = {}
-    for cfg, per_round in runs.items():
+    order = ["base", "floor", "floor-runqlat", "floor-tp"]
+    cfgs = sorted(runs, key=lambda c: (order.index(c) if c in order else
+                                       5 if c == "perftop-all" else
+                                       6 if c == "bpftrace" else 4))
+    for cfg in cfgs:
+        per_round = runs[cfg]
         cpu_r, wall_r, ns_per, rates = [], [], [], []
         ticks = secs = 0
         rss = drops = None
@@ -264,18 +269,20 @@ def main():
         p("| ring-buffer drops at 1M events/s | not measured: no ring-buffer "
           "family (block, tcp) in this build | 0 |")
     p()
-    costs = sorted((k, v) for k, v in ex.items() if k.startswith("progcost_"))
+    costs = [(k[len("progcost_"):], v) for k, v in ex.items()
+             if k.startswith("progcost_")]
     if costs:
-        p("In-kernel cost per program run under the context-switch workload "
-          "(`kernel.bpf_stats_enabled` on for one run; the stats' own clock "
-          "reads are in every figure, so the empty program shows that "
-          "baseline):")
+        p("BPF program time per context switch under the context-switch "
+          "workload (`kernel.bpf_stats_enabled` on for one run each; other "
+          "load hardly moves this, but it leaves out the cost of reaching "
+          "the program, which the slowdowns include; the stats' own clock "
+          "reads are in every figure, the empty programs show that):")
         p()
-        p("| configuration | program | cost |")
-        p("|---|---|---:|")
-        for k, v in costs:
-            cfg, prog = k[len("progcost_"):].split("_", 1)
-            p("| %s | `%s` | %s |" % (config_label(cfg), prog, v))
+        p("| configuration | BPF ns per context switch | programs (ns per run x runs) |")
+        p("|---|---:|---|")
+        for cfg, v in costs:
+            per_switch, progs = v.split("|", 1)
+            p("| %s | %s | %s |" % (config_label(cfg), per_switch, progs))
         p()
     p("Whole benchmark: %s s." % ex.get("bench_seconds", "?"))
     p()
