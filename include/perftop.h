@@ -130,7 +130,8 @@ struct pt_block_req {
  * every send/recv call, incoming segment, retransmit and state change.
  * State changes are rare, but byte events are per call and per segment, so
  * everything lands in one per-interval hash keyed by socket (docs/tcp.md). */
-#define PT_DEF_CONN_ENTRIES 8192	/* per epoch half */
+#define PT_DEF_CONN_ENTRIES 32768	/* per epoch half: connections active
+					 * in one interval */
 
 /* Events seen on a connection in the interval (bit mask). */
 #define PT_TCP_EV_CONNECT (1u << 0)	/* connect() started it */

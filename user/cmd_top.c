@@ -308,6 +308,8 @@ static int live_loop(struct live *l, const struct pt_opts *o)
 	return err;
 }
 
+#define FIRST_INTERVAL_NS 250000000ull
+
 static int top_live(struct pt_collector *c, const struct pt_opts *o)
 {
 	struct live l = { .c = c };
@@ -316,6 +318,10 @@ static int top_live(struct pt_collector *c, const struct pt_opts *o)
 	pt_snapshot_init(&l.shown.snap);
 	pt_snapshot_init(&l.latest.snap);
 	pt_read_cpu_times(&l.cpu);
+	/* Fill the first screen quickly: a short first interval, then the
+	 * chosen cadence (rates are per second of each interval's length). */
+	if (c->interval_ns > FIRST_INTERVAL_NS)
+		c->deadline = c->interval_start + FIRST_INTERVAL_NS;
 	err = pt_tui_start(&l.t, false);
 	if (!err) {
 		err = live_loop(&l, o);
