@@ -2,6 +2,7 @@
 # Runs every test: cmocka unit tests (build/tests/test_*) and end-to-end
 # scripts (tests/e2e/*.sh: exit 0 pass, 77 skip, anything else fail).
 # Under CI=true a skip counts as a failure: CI must prove the BPF paths.
+# TESTS=a,b runs only those e2e tests; SKIP_TESTS=a,b leaves those out.
 # The last line is always: "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
@@ -32,6 +33,9 @@ for t in tests/e2e/*.sh; do
 	name=$(basename "$t" .sh)
 	if [ -n "${TESTS:-}" ] && [[ ",$TESTS," != *",$name,"* ]]; then
 		continue
+	fi
+	if [[ ",${SKIP_TESTS:-}," == *",$name,"* ]]; then
+		continue	# deliberately not run here (not a skip)
 	fi
 	log=$(mktemp)
 	start=$(date +%s)

@@ -9,7 +9,7 @@
 # SOAK=0.  Otherwise it skips, to keep `make test` short.
 # SOAK_SECONDS (default 180) sets the length.
 . "$(dirname "$0")/../lib.sh"
-if [ "${SOAK:-}" = 0 ]; then echo "soak disabled by SOAK=0"; exit 0; fi
+if [ "${SOAK:-}" = 0 ]; then skip "soak disabled by SOAK=0"; fi
 [ "${SOAK:-}" = 1 ] || [ "${CI:-}" = true ] || skip "the 3-minute soak runs with SOAK=1 (and in CI)"
 need_root
 need_cmd python3 bpftool dd
