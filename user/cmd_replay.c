@@ -53,7 +53,7 @@ static int replay_batch(const struct pt_recording *rec, const char *file)
 		replay_ctx(rec, file, i, true, &ctx);
 		err = pt_batch_screen(stdout, &ctx, width);
 	}
-	return err;
+	return err < 0 ? err : 0;	/* 1: the reader closed the pipe */
 }
 
 /* Index of the next (dir +1) or previous (-1) interval with a finding. */

@@ -124,6 +124,9 @@ int pt_batch_screen(FILE *out, const struct pt_view_ctx *ctx, int width)
 	fputc('\n', out);
 	pt_lines_free(&lines);
 	if (fflush(out) || ferror(out)) {
+		/* the reader went away (top -b | head): end quietly, as top does */
+		if (errno == EPIPE)
+			return 1;
 		pt_err("writing to standard output failed: %s: check the pipe or disk",
 		       strerror(errno));
 		return -EIO;

@@ -53,7 +53,7 @@ static bool check_family(enum pt_family_id id, const struct pt_filter *flt,
 
 int pt_cmd_doctor(const struct pt_opts *o)
 {
-	bool privileged = pt_have_bpf_privileges(), all_ok = true;
+	bool privileged = pt_have_bpf_privileges(), all_ok = true, any_ok = false;
 	struct pt_filter flt = { 0 };
 	struct utsname u;
 	int id, ncpu;
@@ -70,11 +70,18 @@ int pt_cmd_doctor(const struct pt_opts *o)
 	ncpu = libbpf_num_possible_cpus();
 	flt.nr_cpus = ncpu > 0 ? (unsigned int)ncpu : 1;
 	printf("probe families:\n");
-	for (id = 0; id < PT_NR_FAMILIES; id++)
-		if (o->probes & (1u << id))
-			all_ok &= check_family((enum pt_family_id)id, &flt,
-					       privileged);
-	if (!all_ok)
+	for (id = 0; id < PT_NR_FAMILIES; id++) {
+		bool ok;
+
+		if (!(o->probes & (1u << id)))
+			continue;
+		ok = check_family((enum pt_family_id)id, &flt, privileged);
+		all_ok &= ok;
+		any_ok |= ok;
+	}
+	if (!any_ok)
+		printf("no requested family can run: perftop cannot measure here\n");
+	else if (!all_ok)
 		printf("not every requested family can run; perftop will run the others\n");
 	return all_ok ? PT_EXIT_OK : PT_EXIT_FAIL;
 }
