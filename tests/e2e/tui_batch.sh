@@ -84,3 +84,9 @@ rc=0; wait "$bpid" || rc=$?
 echo "ok: SIGINT stopped batch mode with status 0"
 
 expect_error 2 "$PERFTOP" top -n 2
+
+# a reader that goes away (top -b | head) ends batch mode quietly with 0
+{ "$PERFTOP" top -b -i 0.2 2>"$TMP/pipe.err"; echo $? >"$TMP/pipe.rc"; } | head -1 >/dev/null
+[ "$(cat "$TMP/pipe.rc")" -eq 0 ] || fail "top -b | head: perftop exited $(cat "$TMP/pipe.rc")"
+[ ! -s "$TMP/pipe.err" ] || fail "top -b | head printed: $(cat "$TMP/pipe.err")"
+echo "ok: top -b | head ends quietly with status 0"
