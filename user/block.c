@@ -51,7 +51,6 @@ struct task_acc {
 
 struct block_priv {
 	struct block *skel;
-	unsigned int nr_cpus;
 	struct dev_acc *devs;		/* DEV_SLOTS */
 	uint32_t *dev_used;		/* indexes of used slots */
 	size_t nr_dev_used;
@@ -369,7 +368,6 @@ static int block_start(struct pt_family *f, const struct pt_filter *flt,
 	struct block_priv *p = f->priv;
 	int err;
 
-	p->nr_cpus = flt->nr_cpus;
 	p->dropped = 0;
 	if (alloc_tables(p)) {
 		pt_family_fail(f, "allocating tables", -ENOMEM);
@@ -395,11 +393,12 @@ static void block_set_epoch(struct pt_family *f, uint32_t epoch)
 	(void)epoch;
 }
 
+/* Requests whose tracking entries were reaped as orphans (the kernel's
+ * own counters come from the loss map, see pt_family_read_loss()). */
 static void block_read_loss(struct pt_family *f, struct pt_loss *l)
 {
 	struct block_priv *p = f->priv;
 
-	pt_read_loss_map(p->skel->maps.loss, p->nr_cpus, l);
 	l->map_full += p->dropped;
 }
 

@@ -231,7 +231,7 @@ static void collect_loss(struct pt_collector *c, struct pt_loss *out)
 
 	for (id = 0; id < PT_NR_FAMILIES; id++)
 		if (c->fams[id])
-			c->fams[id]->read_loss(c->fams[id], &now);
+			pt_family_read_loss(c->fams[id], &now);
 	out->ringbuf_drops = now.ringbuf_drops - c->loss_prev.ringbuf_drops;
 	out->map_full = now.map_full - c->loss_prev.map_full;
 	out->storage_fail = now.storage_fail - c->loss_prev.storage_fail;

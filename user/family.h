@@ -55,11 +55,15 @@ struct pt_family {
 		       uint32_t new_epoch);
 	/* Flip the epoch the programs write (before the settle delay). */
 	void (*set_epoch)(struct pt_family *f, uint32_t epoch);
-	/* Cumulative kernel-side loss counters since start. */
+	/* Optional: loss the family counts itself in userspace, added to
+	 * the kernel's (cumulative since start). */
 	void (*read_loss)(struct pt_family *f, struct pt_loss *l);
 	void (*stop)(struct pt_family *f);
 
 	enum pt_attach attach;
+	/* Set by pt_skel_start(): the object's per-CPU `loss` array. */
+	struct bpf_map *loss_map;
+	unsigned int nr_cpus;
 	char error[256];
 	void *priv;
 };
@@ -92,9 +96,9 @@ int pt_attach_loaded(struct bpf_object *obj, struct pt_family *f);
 /* Fill the filter_tgids map after load. */
 int pt_fill_tgid_filter(struct bpf_map *map, const struct pt_filter *flt);
 
-/* Sum a per-CPU loss array (enum pt_loss_kind) into l. */
-void pt_read_loss_map(struct bpf_map *map, unsigned int nr_cpus,
-		      struct pt_loss *l);
+/* Add a running family's cumulative loss (kernel counters and its own
+ * read_loss) to l. */
+void pt_family_read_loss(struct pt_family *f, struct pt_loss *l);
 
 /*
  * Drain the half of an aggregation map keyed by struct pt_key whose epoch

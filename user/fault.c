@@ -19,7 +19,6 @@
 
 struct fault_priv {
 	struct fault *skel;
-	unsigned int nr_cpus;
 	int iter_err;	/* from the last pass, reported by collect() */
 };
 
@@ -88,7 +87,6 @@ static int fault_start(struct pt_family *f, const struct pt_filter *flt,
 
 	(void)rb;	/* aggregated in-kernel: no ring buffer */
 	p->iter_err = 0;
-	p->nr_cpus = flt->nr_cpus;
 	return pt_skel_start(f, &fault_ops, flt, (struct pt_skel **)&p->skel);
 }
 
@@ -140,13 +138,6 @@ static int fault_collect(struct pt_family *f, struct pt_snapshot *s,
 	return n < 0 ? n : 0;
 }
 
-static void fault_read_loss(struct pt_family *f, struct pt_loss *l)
-{
-	struct fault_priv *p = f->priv;
-
-	pt_read_loss_map(p->skel->maps.loss, p->nr_cpus, l);
-}
-
 static void fault_stop(struct pt_family *f)
 {
 	struct fault_priv *p = f->priv;
@@ -163,7 +154,6 @@ struct pt_family *pt_fault_family(void)
 		.start = fault_start,
 		.collect = fault_collect,
 		.set_epoch = fault_set_epoch,
-		.read_loss = fault_read_loss,
 		.stop = fault_stop,
 		.priv = &priv,
 	};

@@ -180,6 +180,8 @@ static int skel_try(struct pt_family *f, const struct pt_skel_ops *ops,
 	}
 	*out = s;
 	f->attach = mode;
+	f->loss_map = bpf_object__find_map_by_name(s->obj, "loss");
+	f->nr_cpus = flt->nr_cpus;
 	return 0;
 fail:
 	pt_skel_destroy(s);
@@ -219,24 +221,26 @@ int pt_fill_tgid_filter(struct bpf_map *map, const struct pt_filter *flt)
 	return 0;
 }
 
-void pt_read_loss_map(struct bpf_map *map, unsigned int nr_cpus,
-		      struct pt_loss *l)
+void pt_family_read_loss(struct pt_family *f, struct pt_loss *l)
 {
-	__u64 vals[nr_cpus];
+	__u64 vals[f->nr_cpus ? f->nr_cpus : 1];
 	__u64 sum[PT_LOSS_NR] = { 0 };
 	__u32 k;
 	unsigned int c;
 
 	for (k = 0; k < PT_LOSS_NR; k++) {
-		if (bpf_map__lookup_elem(map, &k, sizeof(k), vals,
+		if (!f->loss_map ||
+		    bpf_map__lookup_elem(f->loss_map, &k, sizeof(k), vals,
 					 sizeof(vals), 0))
 			continue;
-		for (c = 0; c < nr_cpus; c++)
+		for (c = 0; c < f->nr_cpus; c++)
 			sum[k] += vals[c];
 	}
 	l->ringbuf_drops += sum[PT_LOSS_RINGBUF];
 	l->map_full += sum[PT_LOSS_MAP_FULL];
 	l->storage_fail += sum[PT_LOSS_STORAGE];
+	if (f->read_loss)
+		f->read_loss(f, l);
 }
 
 /* ---- per-interval aggregation maps ---- */

@@ -215,13 +215,6 @@ static int sched_collect(struct pt_family *f, struct pt_snapshot *s,
 	return collect_cpus(p, s, old);
 }
 
-static void sched_read_loss(struct pt_family *f, struct pt_loss *l)
-{
-	struct sched_priv *p = f->priv;
-
-	pt_read_loss_map(p->skel->maps.loss, p->nr_cpus, l);
-}
-
 static void sched_stop(struct pt_family *f)
 {
 	struct sched_priv *p = f->priv;
@@ -240,7 +233,6 @@ struct pt_family *pt_sched_family(void)
 		.start = sched_start,
 		.collect = sched_collect,
 		.set_epoch = sched_set_epoch,
-		.read_loss = sched_read_loss,
 		.stop = sched_stop,
 		.priv = &priv,
 	};

@@ -25,7 +25,6 @@ static const char *const tcp_required[] = {
 
 struct tcp_priv {
 	struct tcp *skel;
-	unsigned int nr_cpus;
 };
 
 /* Tracepoint a program attaches to: its section name after the prefix. */
@@ -97,7 +96,6 @@ static int tcp_start(struct pt_family *f, const struct pt_filter *flt,
 	size_t i;
 
 	(void)rb;	/* aggregated in-kernel: no ring buffer */
-	p->nr_cpus = flt->nr_cpus;
 	for (i = 0; tcp_required[i]; i++)
 		if (!pt_btf_has_tracepoint(tcp_required[i])) {
 			snprintf(f->error, sizeof(f->error),
@@ -179,13 +177,6 @@ static int tcp_collect(struct pt_family *f, struct pt_snapshot *s,
 	return n < 0 ? n : 0;
 }
 
-static void tcp_read_loss(struct pt_family *f, struct pt_loss *l)
-{
-	struct tcp_priv *p = f->priv;
-
-	pt_read_loss_map(p->skel->maps.loss, p->nr_cpus, l);
-}
-
 static void tcp_stop(struct pt_family *f)
 {
 	struct tcp_priv *p = f->priv;
@@ -202,7 +193,6 @@ struct pt_family *pt_tcp_family(void)
 		.start = tcp_start,
 		.collect = tcp_collect,
 		.set_epoch = tcp_set_epoch,
-		.read_loss = tcp_read_loss,
 		.stop = tcp_stop,
 		.priv = &priv,
 	};
