@@ -37,7 +37,7 @@ struct record_ctx {
 static int record_snapshot(struct pt_snapshot *s, void *arg)
 {
 	struct record_ctx *rc = arg;
-	int err = write_obj(rc->w, pt_json_snapshot(s));
+	int err = pt_trace_write_snapshot(rc->w, s);
 
 	if (!err)
 		rc->count++;

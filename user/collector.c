@@ -171,6 +171,7 @@ int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 	for (id = 0; id < PT_NR_FAMILIES; id++)
 		if (o->probes & (1u << id))
 			start_family(c, (enum pt_family_id)id, quiet);
+	pt_release_kernel_btf();
 	if (!c->running) {
 		for (id = 0; id < PT_NR_FAMILIES; id++)
 			if (c->header.probes[id].requested)

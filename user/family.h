@@ -84,6 +84,7 @@ const char *pt_libbpf_last_error(void);
 /* Does this kernel's BTF describe tracepoint `tp` (btf_trace_<tp>)? */
 bool pt_btf_has_tracepoint(const char *tp);
 bool pt_have_vmlinux_btf(void);
+void pt_release_kernel_btf(void);
 
 /* Keep the programs built for `mode` (section prefix tp_btf/ or raw_tp/),
  * disable their twins.  Programs of other section kinds stay as they are. */

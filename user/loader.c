@@ -99,6 +99,15 @@ static struct btf *kernel_btf(void)
 	return vmlinux_btf;
 }
 
+/* The parsed kernel BTF is ~11 MiB; once every family is loaded nothing
+ * needs it until the next start. */
+void pt_release_kernel_btf(void)
+{
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+	vmlinux_btf_probed = false;
+}
+
 bool pt_have_vmlinux_btf(void)
 {
 	return kernel_btf() != NULL;

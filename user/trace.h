@@ -18,6 +18,18 @@ struct cJSON;
 
 /* ---- model <-> JSON (trace_json.c) ---- */
 struct cJSON *pt_json_header(const struct pt_header *h);
+
+/* Where a streamed line goes: put() returns 0 or -errno, and the first
+ * error ends the stream. */
+struct pt_json_sink {
+	int (*put)(void *ctx, const char *s, size_t len);
+	void *ctx;
+};
+/* One snapshot line (without newline), piece by piece: memory stays one
+ * record's JSON however many records the snapshot holds. */
+int pt_json_snapshot_emit(const struct pt_snapshot *s,
+			  struct pt_json_sink *sink);
+/* The same snapshot as a tree, parsed back from that stream (tests). */
 struct cJSON *pt_json_snapshot(const struct pt_snapshot *s);
 struct cJSON *pt_json_end(uint64_t snapshots, const struct pt_loss *total);
 struct cJSON *pt_json_findings(const struct pt_snapshot *s);
@@ -45,6 +57,9 @@ struct pt_trace_writer *pt_trace_create(const char *path, bool force);
  * to a complete deflate block), so readers can follow the file.
  * -errno with one error line printed. */
 int pt_trace_write(struct pt_trace_writer *w, const struct cJSON *obj);
+/* The same for a snapshot, streamed record by record (see above). */
+int pt_trace_write_snapshot(struct pt_trace_writer *w,
+			    const struct pt_snapshot *s);
 /* Close; -errno on a failed final flush (error printed). */
 int pt_trace_close(struct pt_trace_writer *w);
 

@@ -235,22 +235,6 @@ static void put_fields(cJSON *o, const struct field *f, const void *rec)
 	}
 }
 
-static cJSON *record_array(const void *v, size_t n, size_t elsz,
-			   const struct field *f)
-{
-	cJSON *arr = cJSON_CreateArray();
-	size_t i;
-
-	for (i = 0; arr && i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-
-		put_fields(o, f, (const char *)v + i * elsz);
-		cJSON_AddItemToArray(arr, o);
-	}
-	return arr;
-}
-
-#define RECORDS(a, f) record_array((a).v, (a).n, sizeof(*(a).v), f)
 
 cJSON *pt_json_loss(const struct pt_loss *l)
 {
@@ -368,9 +352,77 @@ static void add_pressure(cJSON *o, const struct pt_pressure *p)
 			cJSON_AddNumberToObject(pr, names[i], vals[i]);
 }
 
-cJSON *pt_json_snapshot(const struct pt_snapshot *s)
+/*
+ * A snapshot is written as a stream of pieces, one record's JSON at a time,
+ * so a snapshot of 30,000 records never exists as one JSON tree or one
+ * string (that tree was 30 MiB of a 10,000-thread, 20,000-socket run).
+ * Fixed keys are emitted literally; every value still comes from cJSON, so
+ * numbers and escaping are exactly what the reader's parser expects.
+ */
+struct emit {
+	struct pt_json_sink *sink;
+	int err;
+};
+
+static void put(struct emit *e, const char *s, size_t len)
 {
-	cJSON *o = cJSON_CreateObject(), *fam;
+	if (!e->err)
+		e->err = e->sink->put(e->sink->ctx, s, len);
+}
+
+static void put_s(struct emit *e, const char *s)
+{
+	put(e, s, strlen(s));
+}
+
+/* Print obj and free it; members_only leaves out the outer braces, to
+ * splice the members into an object already open in the stream. */
+static void put_json(struct emit *e, cJSON *obj, bool members_only)
+{
+	char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+
+	if (!text) {
+		if (!e->err)
+			e->err = -ENOMEM;
+	} else if (members_only) {
+		put(e, text + 1, strlen(text) - 2);
+	} else {
+		put_s(e, text);
+	}
+	cJSON_free(text);
+	cJSON_Delete(obj);
+}
+
+static cJSON *fields_object(const struct field *f, const void *rec)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o)
+		put_fields(o, f, rec);
+	return o;
+}
+
+static void put_records(struct emit *e, const void *v, size_t n, size_t elsz,
+			const struct field *f)
+{
+	size_t i;
+
+	put_s(e, "[");
+	for (i = 0; i < n && !e->err; i++) {
+		if (i)
+			put_s(e, ",");
+		put_json(e, fields_object(f, (const char *)v + i * elsz), false);
+	}
+	put_s(e, "]");
+}
+
+#define PUT_RECORDS(e, a, f) put_records(e, (a).v, (a).n, sizeof(*(a).v), f)
+
+int pt_json_snapshot_emit(const struct pt_snapshot *s,
+			  struct pt_json_sink *sink)
+{
+	struct emit e = { .sink = sink };
+	cJSON *o = cJSON_CreateObject();
 	char when[40];
 
 	cJSON_AddStringToObject(o, "type", "snapshot");
@@ -379,37 +431,84 @@ cJSON *pt_json_snapshot(const struct pt_snapshot *s)
 	cJSON_AddStringToObject(o, "time", when);
 	cJSON_AddNumberToObject(o, "ts_ns", (double)s->ts_ns);
 	cJSON_AddNumberToObject(o, "interval_ns", (double)s->interval_ns);
+	put_s(&e, "{");
+	put_json(&e, o, true);
 	if (s->families & (1u << PT_SCHED)) {
-		fam = cJSON_AddObjectToObject(o, "sched");
-		cJSON_AddItemToObject(fam, "tasks",
-				      RECORDS(s->sched_tasks, sched_task_fields));
-		cJSON_AddItemToObject(fam, "cpus",
-				      RECORDS(s->sched_cpus, sched_cpu_fields));
-		put_fields(cJSON_AddObjectToObject(fam, "system"),
-			   sched_sys_fields, &s->sched_sys);
+		put_s(&e, ",\"sched\":{\"tasks\":");
+		PUT_RECORDS(&e, s->sched_tasks, sched_task_fields);
+		put_s(&e, ",\"cpus\":");
+		PUT_RECORDS(&e, s->sched_cpus, sched_cpu_fields);
+		put_s(&e, ",\"system\":");
+		put_json(&e, fields_object(sched_sys_fields, &s->sched_sys),
+			 false);
+		put_s(&e, "}");
 	}
 	if (s->families & (1u << PT_FAULT)) {
-		fam = cJSON_AddObjectToObject(o, "faults");
-		cJSON_AddItemToObject(fam, "tasks",
-				      RECORDS(s->fault_tasks, fault_task_fields));
-		cJSON_AddNumberToObject(fam, "minor", (double)s->fault_minor);
-		cJSON_AddNumberToObject(fam, "major", (double)s->fault_major);
+		put_s(&e, ",\"faults\":{\"tasks\":");
+		PUT_RECORDS(&e, s->fault_tasks, fault_task_fields);
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "minor", (double)s->fault_minor);
+		cJSON_AddNumberToObject(o, "major", (double)s->fault_major);
+		put_s(&e, ",");
+		put_json(&e, o, true);
+		put_s(&e, "}");
 	}
 	if (s->families & (1u << PT_BLOCK)) {
-		fam = cJSON_AddObjectToObject(o, "block");
-		cJSON_AddItemToObject(fam, "devices",
-				      RECORDS(s->block_devs, block_dev_fields));
-		cJSON_AddItemToObject(fam, "tasks",
-				      RECORDS(s->block_tasks, block_task_fields));
+		put_s(&e, ",\"block\":{\"devices\":");
+		PUT_RECORDS(&e, s->block_devs, block_dev_fields);
+		put_s(&e, ",\"tasks\":");
+		PUT_RECORDS(&e, s->block_tasks, block_task_fields);
+		put_s(&e, "}");
 	}
 	if (s->families & (1u << PT_TCP)) {
-		fam = cJSON_AddObjectToObject(o, "tcp");
-		cJSON_AddItemToObject(fam, "conns",
-				      RECORDS(s->tcp_conns, tcp_conn_fields));
+		put_s(&e, ",\"tcp\":{\"conns\":");
+		PUT_RECORDS(&e, s->tcp_conns, tcp_conn_fields);
+		put_s(&e, "}");
 	}
+	o = cJSON_CreateObject();
 	add_pressure(o, &s->pressure);
 	cJSON_AddItemToObject(o, "loss", pt_json_loss(&s->loss));
 	cJSON_AddItemToObject(o, "findings", pt_json_findings(s));
+	put_s(&e, ",");
+	put_json(&e, o, true);
+	put_s(&e, "}");
+	return e.err;
+}
+
+/* The whole snapshot in memory, for tests and tools that want a tree. */
+struct mem_sink {
+	char *buf;
+	size_t len, cap;
+};
+
+static int mem_put(void *ctx, const char *s, size_t len)
+{
+	struct mem_sink *m = ctx;
+
+	if (m->len + len + 1 > m->cap) {
+		size_t cap = (m->len + len + 1) * 2;
+		char *buf = realloc(m->buf, cap);
+
+		if (!buf)
+			return -ENOMEM;
+		m->buf = buf;
+		m->cap = cap;
+	}
+	memcpy(m->buf + m->len, s, len);
+	m->len += len;
+	m->buf[m->len] = '\0';
+	return 0;
+}
+
+cJSON *pt_json_snapshot(const struct pt_snapshot *s)
+{
+	struct mem_sink m = { 0 };
+	struct pt_json_sink sink = { .put = mem_put, .ctx = &m };
+	cJSON *o = NULL;
+
+	if (!pt_json_snapshot_emit(s, &sink))
+		o = cJSON_Parse(m.buf);
+	free(m.buf);
 	return o;
 }
 

@@ -2,7 +2,10 @@
 /*
  * Trace output.  Each line is handed to the kernel as soon as it is complete
  * (gzip: as a complete deflate block), so `tail -f`, `zcat` and a SIGKILL
- * all see whole lines up to the last one written.
+ * all see whole lines up to the last one written.  A long snapshot line
+ * goes out in OUT_CHUNK pieces as it is produced: a reader can see the
+ * start of the line being written, and a line cut off by SIGKILL is a
+ * last line without newline, which the reader reports as truncated.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +26,11 @@ struct pt_trace_writer {
 	char name[256];		/* for error messages */
 	bool is_stdout;
 	bool failed;		/* a write failed and was reported */
+	size_t len;		/* bytes waiting in buf */
+	char buf[];		/* OUT_CHUNK */
 };
+
+#define OUT_CHUNK (64 * 1024)
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -123,7 +130,7 @@ static int open_output(const char *path, bool force)
 
 struct pt_trace_writer *pt_trace_create(const char *path, bool force)
 {
-	struct pt_trace_writer *w = calloc(1, sizeof(*w));
+	struct pt_trace_writer *w = calloc(1, sizeof(*w) + OUT_CHUNK);
 
 	if (!w) {
 		pt_err("out of memory opening the trace");
@@ -184,35 +191,78 @@ static int gz_failed(struct pt_trace_writer *w)
 	return -EIO;
 }
 
+static int flush_buf(struct pt_trace_writer *w)
+{
+	size_t len = w->len;
+
+	w->len = 0;
+	if (!len)
+		return 0;
+	if (w->gz)
+		return gzwrite(w->gz, w->buf, (unsigned int)len) == (int)len ?
+		       0 : gz_failed(w);
+	return write_all(w->fd, w->buf, len);
+}
+
+static int out_put(void *ctx, const char *s, size_t len)
+{
+	struct pt_trace_writer *w = ctx;
+	int err;
+
+	while (len) {
+		size_t n = OUT_CHUNK - w->len;
+
+		if (n > len)
+			n = len;
+		memcpy(w->buf + w->len, s, n);
+		w->len += n;
+		s += n;
+		len -= n;
+		if (w->len == OUT_CHUNK && (err = flush_buf(w)))
+			return err;
+	}
+	return 0;
+}
+
+/* One error line per trace, naming what went wrong. */
+static int line_done(struct pt_trace_writer *w, int err)
+{
+	if (!err)
+		err = out_put(w, "\n", 1);
+	if (!err)
+		err = flush_buf(w);
+	if (!err && w->gz && gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK)
+		err = gz_failed(w);
+	w->len = 0;
+	if (err && !w->failed) {
+		if (err == -EPIPE)
+			pt_err("writing %s failed: %s: the reader of the pipe went away; the trace is complete up to the last full line",
+			       w->name, strerror(-err));
+		else if (err == -ENOMEM)
+			pt_err("out of memory formatting a trace line");
+		else if (err != -EIO)
+			pt_err("writing %s failed: %s: free space or choose another path; the trace is complete up to the last full line",
+			       w->name, strerror(-err));
+	}
+	w->failed |= err != 0;
+	return err;
+}
+
 int pt_trace_write(struct pt_trace_writer *w, const cJSON *obj)
 {
 	char *line = cJSON_PrintUnformatted(obj);
-	size_t len;
-	int err = 0;
+	int err = line ? out_put(w, line, strlen(line)) : -ENOMEM;
 
-	if (!line) {
-		pt_err("out of memory formatting a trace line");
-		return -ENOMEM;
-	}
-	len = strlen(line);
-	line[len] = '\n';	/* replaces the NUL; length is tracked */
-	if (w->gz) {
-		if (gzwrite(w->gz, line, (unsigned int)len + 1) != (int)len + 1 ||
-		    gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK)
-			err = gz_failed(w);
-	} else {
-		err = write_all(w->fd, line, len + 1);
-	}
-	line[len] = '\0';
 	cJSON_free(line);
-	w->failed |= err != 0;
-	if (err == -EPIPE)
-		pt_err("writing %s failed: %s: the reader of the pipe went away; the trace is complete up to the last full line",
-		       w->name, strerror(-err));
-	else if (err && err != -EIO)
-		pt_err("writing %s failed: %s: free space or choose another path; the trace is complete up to the last full line",
-		       w->name, strerror(-err));
-	return err;
+	return line_done(w, err);
+}
+
+int pt_trace_write_snapshot(struct pt_trace_writer *w,
+			    const struct pt_snapshot *s)
+{
+	struct pt_json_sink sink = { .put = out_put, .ctx = w };
+
+	return line_done(w, pt_json_snapshot_emit(s, &sink));
 }
 
 int pt_trace_close(struct pt_trace_writer *w)
