@@ -47,7 +47,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 
 # Generated files are kept: make must not delete them as intermediates.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean test unit e2e run deps vmlinux install bench fuzz fuzz-build
+.PHONY: all clean test unit e2e run deps vmlinux install bench fuzz fuzz-build rbflood
 all: $(OUT)/perftop
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H)
@@ -81,6 +81,25 @@ $(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(USER_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $< $(filter-out $(OUT)/user/main.o,$(USER_OBJS)) \
 		$(LDLIBS) -lcmocka -o $@
 
+# rbflood drives perftop's block ring buffer at a chosen rate (the bench's
+# 1M records/s drop test, the loss-accounting e2e test); never part of
+# perftop.
+RBFLOOD := $(OUT)/bench/rbflood
+rbflood: $(RBFLOOD)
+
+$(OUT)/bench/rbflood.bpf.o: scripts/bench/rbflood.bpf.c $(VMLINUX_H)
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/rbflood.skel.h: $(OUT)/bench/rbflood.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name rbflood_bpf > $@.tmp && mv $@.tmp $@
+
+$(RBFLOOD): scripts/bench/rbflood.c $(OUT)/bench/rbflood.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(COMMON_CFLAGS) -O2 -I$(OUT)/bench $< -lbpf -lelf -lz -o $@
+
 # vmlinux.h is generated from the running kernel's BTF and checked in.
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_H).tmp
@@ -97,10 +116,10 @@ run: deps
 unit: $(UNIT_BINS)
 
 test: deps
-	$(MAKE) all unit
+	$(MAKE) all unit rbflood
 	OUT=$(OUT) tests/run.sh
 
-bench: deps all
+bench: deps all $(RBFLOOD)
 	OUT=$(OUT) scripts/bench.sh
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) over the pure parsers, built
@@ -137,5 +156,5 @@ install: all
 clean:
 	rm -rf build build-san
 
--include $(wildcard $(OUT)/bpf/*.d $(OUT)/user/*.d $(OUT)/tests/*.d \
+-include $(wildcard $(OUT)/bench/*.d $(OUT)/bpf/*.d $(OUT)/user/*.d $(OUT)/tests/*.d \
 	$(OUT)/fuzz/obj/*.d)

@@ -373,13 +373,42 @@ measure_idle() {
 	extra idle_load "$load"
 }
 
-# Time from exec to the first screen of `perftop top -b -n 1` (which waits
-# one interval for data), the same at -i 0.1, and to the header line of
+# Time from exec to the first screen with data of the interactive
+# `perftop top` (on a pseudo-terminal, 120x40: until a table header is
+# drawn), to the first screen of `perftop top -b -n 1` (which covers one
+# whole interval), the same at -i 0.1, and to the header line of
 # `perftop record` (probes loaded and attached: the start-up cost itself).
 measure_startup() {
 	python3 - "$PERFTOP" <<'EOF' | while read -r k v; do extra "$k" "$v"; done
-import subprocess, sys, time
+import fcntl, os, pty, select, signal, struct, subprocess, sys, termios, time
 perftop = sys.argv[1]
+
+def first_screen_tty(cmd, marker=b"COMMAND", limit=10.0):
+    t0 = time.monotonic()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm"
+        os.execv(cmd[0], cmd)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    seen, t1 = b"", None
+    while time.monotonic() - t0 < limit:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if not r:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen = (seen + chunk)[-4096:]
+        if marker in seen:
+            t1 = time.monotonic()
+            break
+    os.kill(pid, signal.SIGTERM)
+    os.waitpid(pid, 0)
+    os.close(fd)
+    return (b"x", t1 - t0) if t1 else (None, 0)
 
 def first_line(cmd):
     t0 = time.monotonic()
@@ -395,16 +424,18 @@ def first_line(cmd):
         p.wait()
     return line, t1 - t0
 
-def median_ms(cmd):
+def median_ms(cmd, how=first_line):
     times = []
     for _ in range(5):
-        line, dt = first_line(cmd)
+        line, dt = how(cmd)
         if not line:
             return None
         times.append(dt)
     times.sort()
     return "%.0f %.0f" % (times[2] * 1e3, times[-1] * 1e3)
 
+r = median_ms([perftop, "top"], first_screen_tty)
+print("startup_top_tty", r if r else "none")
 for key, cmd in (("startup_top", ["top", "-b", "-n", "1"]),
                  ("startup_top_fast", ["top", "-b", "-n", "1", "-i", "0.1"]),
                  ("startup_record", ["record", "-i", "1", "-o", "-"])):
@@ -519,6 +550,47 @@ print("drops_result", "%d ring-buffer drops, %d map full" % (loss["ringbuf_drops
 EOF
 }
 
+# The same at 1M records/s, which no device here can make: rbflood writes
+# block records into perftop's own ring buffer (its map, by id) from
+# getppid() calls paced to 1M/s on the workload CPU, counting in perftop's
+# loss map what finds the buffer full.  perftop's trace must show every
+# submitted record on the made-up device 4095:1, and its drops.
+measure_flood() {
+	local pid out=$WORK/flood.json ids
+	"$PERFTOP" record --probes block -i 1 -f -o "$out" 2>/dev/null &
+	pid=$!; PIDS+=("$pid")
+	for _ in $(seq 200); do
+		grep -q '"type":"header"' "$out" 2>/dev/null && break
+		sleep 0.05
+	done
+	ids=$(PYTHONPATH="$ROOT/tests" python3 -c '
+import sys
+from perftop_test import perftop_maps
+m = perftop_maps(int(sys.argv[1]))
+print(m["block_events"], m["loss"])' "$pid") || die "cannot find perftop's block maps"
+	"$BENCH/rbflood" $ids 1000000 "$DROP_S" "$CPU" >"$WORK/flood.out" ||
+		die "rbflood failed"
+	sleep 1.2	# the interval that drains the rest
+	kill -INT $pid; wait $pid || true
+	python3 - "$out" "$WORK/flood.out" <<'EOF' | while read -r k v; do extra "$k" "$v"; done
+import json, sys
+ios, loss = 0, None
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "snapshot":
+        for d in o.get("block", {}).get("devices", []):
+            if (d["major"], d["minor"]) == (4095, 1):
+                ios += d["read_ios"]
+    elif o["type"] == "end":
+        loss = o["loss"]
+v = open(sys.argv[2]).read().split()
+f = dict(zip(v[0::2], v[1::2]))
+print("flood_load", "%.2fM records/s for %.0f s (scripts/bench/rbflood into perftop's block ring buffer, %s B; %s submitted, perftop counted %d)"
+      % (float(f["rate"]) / 1e6, float(f["seconds"]), f["ring_bytes"], f["submitted"], ios))
+print("flood_result", "%d ring-buffer drops, %d map full" % (loss["ringbuf_drops"], loss["map_full"]))
+EOF
+}
+
 main() {
 	log "building bench helpers into $BENCH"
 	build_helpers
@@ -541,7 +613,10 @@ main() {
 		measure_startup
 		has sched && measure_progcost
 		measure_rss
-		[[ " $FAMILIES " == *" block "* ]] && measure_drops
+		if [[ " $FAMILIES " == *" block "* ]]; then
+			measure_drops
+			measure_flood
+		fi
 	fi
 	extra load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 	extra bench_seconds $(($(date +%s) - t0))

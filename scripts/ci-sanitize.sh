@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d /tmp/perftop-san.XXXXXX)
-make SANITIZE=1 -j"$(nproc)" all unit
+make SANITIZE=1 -j"$(nproc)" all unit rbflood
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$logs/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan"
 rc=0

@@ -26,3 +26,26 @@ def make_waiter(trace, poll=0.001):
             time.sleep(poll)
         sys.exit(f"FAIL: no {pattern} line in {trace}")
     return wait_for
+
+
+def perftop_maps(pid):
+    """{map name: id} of the BPF maps process pid holds open: the ids from
+    /proc/PID/fdinfo, the names from `bpftool map show` (Debian's bpftool
+    cannot list a map's owner itself).  Used to point scripts/bench/rbflood
+    at perftop's own ring buffer and loss map."""
+    import json
+    import os
+    import subprocess
+    held = set()
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                for line in f:
+                    if line.startswith("map_id:"):
+                        held.add(int(line.split()[1]))
+        except OSError:
+            pass
+    maps = json.loads(subprocess.run(["bpftool", "-j", "map", "show"],
+                                     check=True, capture_output=True,
+                                     text=True).stdout)
+    return {m["name"]: m["id"] for m in maps if m["id"] in held}
