@@ -21,14 +21,6 @@ static int write_obj(struct pt_trace_writer *w, cJSON *obj)
 	return err;
 }
 
-/* Discard a file we created when nothing useful could go into it. */
-static void discard_output(struct pt_trace_writer *w, const struct pt_opts *o)
-{
-	pt_trace_close(w);
-	if (o->output && strcmp(o->output, "-"))
-		unlink(o->output);
-}
-
 struct record_ctx {
 	struct pt_trace_writer *w;
 	uint64_t count;
@@ -67,10 +59,12 @@ int pt_cmd_record(const struct pt_opts *o)
 		return PT_EXIT_FAIL;
 	err = pt_collector_start(&c, o, false);
 	if (err) {
-		discard_output(w, o);
+		pt_trace_abort(w);
 		return err == PT_ERR_CONFIG ? PT_EXIT_USAGE : PT_EXIT_FAIL;
 	}
-	err = write_obj(w, pt_json_header(&c.header));
+	err = pt_trace_begin(w);
+	if (!err)
+		err = write_obj(w, pt_json_header(&c.header));
 	if (!err)
 		err = record_loop(&c, w, o);
 	pt_collector_stop(&c);

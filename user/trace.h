@@ -53,6 +53,12 @@ struct pt_trace_writer;
  * unless force.  NULL with one error line printed.
  */
 struct pt_trace_writer *pt_trace_create(const char *path, bool force);
+/* The trace really starts: only now is a --force'd old file truncated.
+ * -errno with one error line printed. */
+int pt_trace_begin(struct pt_trace_writer *w);
+/* Give up before pt_trace_begin(): a file this writer created is removed,
+ * an old file it was to overwrite is left as it was. */
+void pt_trace_abort(struct pt_trace_writer *w);
 /* Write one object as one line and flush it to the kernel (and, for gzip,
  * to a complete deflate block), so readers can follow the file.
  * -errno with one error line printed. */

@@ -229,10 +229,10 @@ static int load_line(struct pt_recording *rec, const cJSON *o, long line,
 		snprintf(err, errlen, "line %ld: no \"type\" member", line);
 		return -EINVAL;
 	}
-	if (line == 1) {
+	if (!rec->have_header) {	/* blank lines before it are skipped */
 		if (strcmp(type, "header") ||
 		    pt_json_parse_header(o, &rec->header, why, sizeof(why))) {
-			snprintf(err, errlen, "line 1: %s", why[0] ? why :
+			snprintf(err, errlen, "line %ld: %s", line, why[0] ? why :
 				 "first line is not a perftop trace header");
 			return -EINVAL;
 		}

@@ -25,6 +25,9 @@ struct pt_trace_writer {
 	gzFile gz;		/* NULL for plain output */
 	char name[256];		/* for error messages */
 	bool is_stdout;
+	char *created;		/* path of a file that is new: abort removes it */
+	bool must_truncate;	/* --force over a file: at pt_trace_begin() */
+	struct stat seen;	/* what lstat() showed of that file */
 	bool failed;		/* a write failed and was reported */
 	size_t len;		/* bytes waiting in buf */
 	char buf[];		/* OUT_CHUNK */
@@ -40,52 +43,62 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /*
- * --force over an existing file: truncate it only if the fd is still the
- * plain file lstat() saw, is ours, and has no other name (a hard link
- * planted in a shared directory would otherwise make us truncate its
- * target), then give it the mode a new trace gets.
+ * --force over an existing file: it may be truncated only if the fd is
+ * still the plain file lstat() saw, is ours, and has no other name (a hard
+ * link planted in a shared directory would otherwise make us truncate its
+ * target).  Checked at open, so a bad path fails before probes load.
  */
-static int overwrite_checked(int fd, const char *path, const struct stat *seen)
+static int check_overwrite(int fd, const char *path, const struct stat *seen)
 {
 	struct stat st;
-	int flags;
 
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != seen->st_ino ||
 	    st.st_dev != seen->st_dev) {
 		pt_err("output file %s changed while opening it: choose another path", path);
-		close(fd);
 		return -EAGAIN;
 	}
 	if (st.st_uid != geteuid()) {
 		/* its owner could read what we write into it */
 		pt_err("output file %s belongs to another user (uid %u): refusing to overwrite it; remove it or choose another path",
 		       path, (unsigned int)st.st_uid);
-		close(fd);
 		return -EPERM;
 	}
 	if (st.st_nlink > 1) {
 		pt_err("output file %s has other hard links: refusing to overwrite it; remove it or choose another path",
 		       path);
-		close(fd);
 		return -EMLINK;
 	}
-	flags = fcntl(fd, F_GETFL);
-	if (ftruncate(fd, 0) || fchmod(fd, 0600) ||
-	    (flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK))) {
-		int err = errno;
-
-		pt_err("cannot overwrite %s: %s: choose a writable path with -o",
-		       path, strerror(err));
-		close(fd);
-		return -err;
-	}
-	return fd;
+	return 0;
 }
 
-static int open_output(const char *path, bool force)
+/* ...and truncated, given a new trace's mode, only once the trace is
+ * really starting: a run that fails to start leaves the old file whole. */
+int pt_trace_begin(struct pt_trace_writer *w)
+{
+	int flags, err;
+
+	if (!w->must_truncate)
+		return 0;
+	w->must_truncate = false;
+	err = check_overwrite(w->fd, w->name, &w->seen);
+	if (err)
+		return err;
+	flags = fcntl(w->fd, F_GETFL);
+	if (ftruncate(w->fd, 0) || fchmod(w->fd, 0600) ||
+	    (flags >= 0 && fcntl(w->fd, F_SETFL, flags & ~O_NONBLOCK))) {
+		err = -errno;
+		pt_err("cannot overwrite %s: %s: choose a writable path with -o",
+		       w->name, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int open_output(struct pt_trace_writer *w, const char *path,
+		       bool force)
 {
 	struct stat st;
-	int fd, flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+	int fd, err, flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
 
 	if (!lstat(path, &st)) {
 		if (S_ISLNK(st.st_mode)) {
@@ -123,8 +136,20 @@ static int open_output(const char *path, bool force)
 			       path, strerror(err));
 		return -err;
 	}
-	if (flags & O_NONBLOCK)
-		return overwrite_checked(fd, path, &st);
+	if (flags & O_NONBLOCK) {
+		err = check_overwrite(fd, path, &st);
+		if (err) {
+			close(fd);
+			return err;
+		}
+		w->must_truncate = true;
+		w->seen = st;
+	} else if (!(w->created = strdup(path))) {
+		pt_err("out of memory opening %s", path);
+		close(fd);
+		unlink(path);
+		return -ENOMEM;
+	}
 	return fd;
 }
 
@@ -143,7 +168,7 @@ struct pt_trace_writer *pt_trace_create(const char *path, bool force)
 		return w;
 	}
 	pt_strlcpy(w->name, path, sizeof(w->name));
-	w->fd = open_output(path, force);
+	w->fd = open_output(w, path, force);
 	if (w->fd < 0) {
 		free(w);
 		return NULL;
@@ -156,8 +181,7 @@ struct pt_trace_writer *pt_trace_create(const char *path, bool force)
 			pt_err("cannot start gzip output on %s: out of memory", path);
 			if (gfd >= 0)
 				close(gfd);
-			close(w->fd);
-			free(w);
+			pt_trace_abort(w);
 			return NULL;
 		}
 	}
@@ -265,6 +289,21 @@ int pt_trace_write_snapshot(struct pt_trace_writer *w,
 	return line_done(w, pt_json_snapshot_emit(s, &sink));
 }
 
+void pt_trace_abort(struct pt_trace_writer *w)
+{
+	if (!w)
+		return;
+	if (w->gz)
+		gzclose(w->gz);
+	if (!w->is_stdout) {
+		if (w->created)
+			unlink(w->created);
+		close(w->fd);
+	}
+	free(w->created);
+	free(w);
+}
+
 int pt_trace_close(struct pt_trace_writer *w)
 {
 	int err = 0;
@@ -285,6 +324,7 @@ int pt_trace_close(struct pt_trace_writer *w)
 		}
 		close(w->fd);
 	}
+	free(w->created);
 	free(w);
 	return err;
 }

@@ -23,6 +23,13 @@ echo precious >"$TMP/exists.json"; chmod 644 "$TMP/exists.json"
 expect_error 1 rec -o "$TMP/exists.json"
 grep -q -- --force "$TMP/err" || fail "exists error does not mention --force"
 [ "$(cat "$TMP/exists.json")" = precious ] || fail "existing file was modified"
+# --force with a run that cannot start (bad config): the old file is whole,
+# and a new file the run created is removed.
+echo '{"interval": "soon"}' >"$TMP/bad-config.json"
+expect_error 2 rec -o "$TMP/exists.json" --force --config "$TMP/bad-config.json"
+[ "$(cat "$TMP/exists.json")" = precious ] || fail "--force truncated the old file of a run that never started"
+expect_error 2 rec -o "$TMP/new.json" --config "$TMP/bad-config.json"
+[ ! -e "$TMP/new.json" ] || fail "a run that never started left its new file behind"
 rec -o "$TMP/exists.json" --force 2>/dev/null
 head -1 "$TMP/exists.json" | grep -q '"type":"header"' || fail "--force did not overwrite"
 [ "$(mode "$TMP/exists.json")" = 600 ] || fail "--force left mode $(mode "$TMP/exists.json")"

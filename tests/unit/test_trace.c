@@ -171,6 +171,20 @@ static void test_good_and_roundtrip(void **state)
 	assert_string_equal(rec.snaps[1].sched_tasks.v[0].id.cgroup, "/x\"y\\z\n\x02");
 	assert_int_equal(rec.snaps[1].sched_tasks.v[0].runq_wait_ns, 123456789);
 	pt_recording_free(&rec);
+	/* blank lines before the header (an editor, a shell's echo) are
+	 * skipped like blank lines anywhere else */
+	{
+		size_t n = strlen(trace);
+		char *padded = malloc(n + 3);
+
+		memcpy(padded, "\n\n", 2);
+		memcpy(padded + 2, trace, n + 1);
+		assert_int_equal(load(memfd_with(padded, n + 2), &rec, err,
+				      sizeof(err)), 0);
+		assert_int_equal(rec.nr_snaps, 2);
+		pt_recording_free(&rec);
+		free(padded);
+	}
 	/* the same through gzip */
 	assert_int_equal(load(gz_memfd(trace, strlen(trace), true), &rec, err,
 			      sizeof(err)), 0);
