@@ -49,3 +49,14 @@ def perftop_maps(pid):
                                      check=True, capture_output=True,
                                      text=True).stdout)
     return {m["name"]: m["id"] for m in maps if m["id"] in held}
+
+
+def records(trace, family, table):
+    """Every record of o[family][table] over the trace's snapshots, e.g.
+    records(trace, "sched", "tasks")."""
+    import json
+    with open(trace) as f:
+        for line in f:
+            o = json.loads(line)
+            if o["type"] == "snapshot":
+                yield from o.get(family, {}).get(table, [])

@@ -14,7 +14,7 @@
 #include "util.h"
 
 static const char *const family_hooks[PT_NR_FAMILIES] = {
-	[PT_SCHED] = "sched_switch (reads the kernel's sched_info timestamps)",
+	[PT_SCHED] = "sched_switch (reads the kernel's sched_info timestamps), iter/task, sched_process_exit",
 	[PT_FAULT] = "task min_flt/maj_flt via iter/task, sched_process_exit",
 	[PT_BLOCK] = "block_rq_insert/issue/requeue/merge/complete, block_io_start (6.5+)",
 	[PT_TCP] = "inet_sock_set_state, tcp_probe, tcp_retransmit_skb, tcp resets, sock_send/recv_length; tcp_sock counters",

@@ -16,6 +16,7 @@
 struct ring_buffer;
 struct bpf_object;
 struct bpf_map;
+struct bpf_link;
 
 /* Attach points, in the loader's order of preference. */
 enum pt_attach {
@@ -85,6 +86,8 @@ const char *pt_libbpf_last_error(void);
 bool pt_btf_has_tracepoint(const char *tp);
 bool pt_have_vmlinux_btf(void);
 void pt_release_kernel_btf(void);
+/* Run a task iterator program (iter/task) over every thread once. */
+int pt_run_task_iter(struct bpf_link *link);
 
 /* Keep the programs built for `mode` (section prefix tp_btf/ or raw_tp/),
  * disable their twins.  Programs of other section kinds stay as they are. */

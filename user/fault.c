@@ -22,26 +22,11 @@ struct fault_priv {
 	int iter_err;	/* from the last pass, reported by collect() */
 };
 
-/*
- * Run the task iterator once: every wanted thread's counter growth since
- * its last read lands in the current epoch.  The program writes no output,
- * so one read() reaching end-of-file means every thread was visited.
- */
+/* Every wanted thread's counter growth since its last read lands in the
+ * current epoch. */
 static int run_iter(struct fault *skel)
 {
-	char buf[64];
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = bpf_iter_create(bpf_link__fd(skel->links.fault_iter));
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	return pt_run_task_iter(skel->links.fault_iter);
 }
 
 static struct pt_skel *fault_open(void)

@@ -126,6 +126,27 @@ bool pt_btf_has_tracepoint(const char *tp)
 
 /* ---- programs ---- */
 
+/*
+ * Run a task iterator once.  The programs write no output, so one read()
+ * reaching end-of-file means every thread was visited.
+ */
+int pt_run_task_iter(struct bpf_link *link)
+{
+	char buf[64];
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 void pt_select_attach(struct bpf_object *obj, enum pt_attach mode)
 {
 	struct bpf_program *prog;

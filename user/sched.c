@@ -89,7 +89,8 @@ static int sched_loaded(struct pt_skel *s, const struct pt_filter *flt)
 	return 0;
 }
 
-static const char *const sched_tracepoints[] = { "sched_switch", NULL };
+static const char *const sched_tracepoints[] = { "sched_switch",
+						 "sched_process_exit", NULL };
 
 static const struct pt_skel_ops sched_ops = {
 	.tracepoints = sched_tracepoints,
@@ -209,6 +210,10 @@ static int sched_collect(struct pt_family *f, struct pt_snapshot *s,
 	uint32_t old = new_epoch ^ 1;
 	int n;
 
+	/* threads' task-local counters of the ended interval -> the hash */
+	n = pt_run_task_iter(p->skel->links.sched_iter);
+	if (n < 0)
+		return n;
 	n = pt_drain_agg_map(p->skel->maps.sched_tasks, old, fill_task, s);
 	if (n < 0)
 		return n;

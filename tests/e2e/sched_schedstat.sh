@@ -17,8 +17,8 @@ on_exit "kill ${pids[*]}"
 sleep 0.3
 
 python3 - "$PERFTOP" "$TMP/trace.json" "${pids[@]}" <<'PY'
-import json, subprocess, sys, time
-from perftop_test import make_waiter
+import subprocess, sys, time
+from perftop_test import make_waiter, records
 perftop, trace, pids = sys.argv[1], sys.argv[2], [int(p) for p in sys.argv[3:]]
 
 def run_delay(pid):
@@ -38,16 +38,11 @@ if proc.wait() != 0:
 
 seen = {p: 0 for p in pids}
 counts = {p: 0 for p in pids}
-with open(trace) as f:
-    for line in f:
-        o = json.loads(line)
-        if o["type"] != "snapshot":
-            continue
-        for t in o["sched"]["tasks"]:
-            if t["pid"] in seen:
-                seen[t["pid"]] += t["runq_wait_ns"]
-                counts[t["pid"]] += t["runq_count"]
-                assert t["runq_p50_ns"] <= t["runq_p99_ns"] <= t["runq_max_ns"], t
+for t in records(trace, "sched", "tasks"):
+    if t["pid"] in seen:
+        seen[t["pid"]] += t["runq_wait_ns"]
+        counts[t["pid"]] += t["runq_count"]
+        assert t["runq_p50_ns"] <= t["runq_p99_ns"] <= t["runq_max_ns"], t
 bad = 0
 for p in pids:
     kernel = after[p] - before[p]
