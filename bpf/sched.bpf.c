@@ -182,7 +182,9 @@ static __always_inline bool take_and_move(struct sched_acc *acc,
 	return true;
 }
 
-/* This interval's counters of thread t, in its task storage. */
+/* This interval's counters of thread t, in its task storage; NULL when the
+ * storage cannot be had right now (the iterator is moving it, or it cannot
+ * be created in this context). */
 static __always_inline struct pt_sched_task_val *task_acc(struct task_struct *t)
 {
 	__u64 now = pt_epoch() + 1, tag;
@@ -190,28 +192,27 @@ static __always_inline struct pt_sched_task_val *task_acc(struct task_struct *t)
 
 	acc = bpf_task_storage_get(&sched_store, t, NULL,
 				   BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!acc) {
-		pt_count_loss(PT_LOSS_STORAGE);
+	if (!acc)
 		return NULL;
-	}
 	tag = acc->tag;
 	if (tag == now)
 		return &acc->v;
-	if (!take_and_move(acc, t, tag)) {
-		/* the iterator is moving it this very moment */
-		pt_count_loss(PT_LOSS_STORAGE);
+	if (!take_and_move(acc, t, tag))
 		return NULL;
-	}
 	acc->tag = now;
 	return &acc->v;
 }
 
+/* Where this switch's figures for t go.  The hash entry is where the
+ * storage ends up anyway, so it also takes what the storage cannot. */
 static __always_inline struct pt_sched_task_val *
 counters_of(struct task_struct *t, __u32 pid, bool btf)
 {
+	struct pt_sched_task_val *v = NULL;
+
 	if (btf && !(t->flags & PF_EXITING))
-		return task_acc(t);
-	return task_val(t, pid);
+		v = task_acc(t);
+	return v ? v : task_val(t, pid);
 }
 
 static __always_inline struct pt_sched_cpu_val *cpu_val(void)

@@ -40,12 +40,12 @@ ALL_FAMILIES="sched fault block tcp"
 if [ "$QUICK" = 1 ]; then
 	ROUNDS=${BENCH_ROUNDS:-2}
 	SCHED_LOOPS=100000 FAULT_ROUNDS=10 IO_MB=64 TCP_MB=1024
-	IDLE_S=5 RSS_S=4 DROP_S=10 THREADS=2000 CONNS=2000
+	IDLE_S=5 RSS_S=4 DROP_S=10 FLOOD_S=10 THREADS=2000 CONNS=2000
 	DOC=${BENCH_DOC:-$BENCH/performance.md}
 else
 	ROUNDS=${BENCH_ROUNDS:-5}
 	SCHED_LOOPS=200000 FAULT_ROUNDS=20 IO_MB=256 TCP_MB=4096
-	IDLE_S=20 RSS_S=10 DROP_S=60 THREADS=10000 CONNS=10000
+	IDLE_S=20 RSS_S=10 DROP_S=20 FLOOD_S=60 THREADS=10000 CONNS=10000
 	DOC=${BENCH_DOC:-$ROOT/docs/performance.md}
 fi
 
@@ -568,7 +568,7 @@ import sys
 from perftop_test import perftop_maps
 m = perftop_maps(int(sys.argv[1]))
 print(m["block_events"], m["loss"])' "$pid") || die "cannot find perftop's block maps"
-	"$BENCH/rbflood" $ids 1000000 "$DROP_S" "$CPU" >"$WORK/flood.out" ||
+	"$BENCH/rbflood" $ids 1000000 "$FLOOD_S" "$CPU" >"$WORK/flood.out" ||
 		die "rbflood failed"
 	sleep 1.2	# the interval that drains the rest
 	kill -INT $pid; wait $pid || true
