@@ -601,6 +601,9 @@ main() {
 	log "perftop families: $FAMILIES; $ROUNDS rounds; workloads pinned to CPU $CPU"
 	: >"$RESULTS"; : >"$EXTRAS"
 	extra load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
+	extra date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+	extra commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(
+		git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
 	local t0 wl
 	t0=$(date +%s)
 	for wl in sched fault io tcp; do
