@@ -262,8 +262,9 @@ static __always_inline void add_wait(__u64 *sum, __u64 *count, __u64 *max,
  * wait so far to run_delay and the new queue times only the rest.  The
  * whole wait since the thread last ran is therefore the growth of
  * run_delay (plus the current segment) since its last switch in or out,
- * which this interval's entry remembers.  Without that mark (first switch
- * of the thread in this interval) only the last segment is known.
+ * which the thread's counters remember (its task storage keeps the mark
+ * across intervals; a hash-only entry, per interval).  Without that mark
+ * (the thread's first switch seen) only the last segment is known.
  */
 static __always_inline __u64 whole_wait(struct task_struct *next, bool btf,
 					struct pt_sched_task_val *v,

@@ -57,7 +57,9 @@ struct pt_sched_task_val {
 	__u64 runq_max_ns;
 	__u64 oncpu_ns;
 	/* Kernel-side bookkeeping: 1 + the thread's schedstat run_delay as of
-	 * its last switch in or out this interval; 0 when not yet seen. */
+	 * its last switch in or out (kept across intervals in the thread's
+	 * task storage; per interval in the hash-only paths); 0 when not yet
+	 * seen. */
 	__u64 run_delay_mark;
 	__u32 hist[PT_HIST_BUCKETS];
 };
