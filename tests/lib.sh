@@ -46,3 +46,30 @@ expect_error() {
 	echo "ok: $* -> $rc: $err"
 }
 export PYTHONPATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
+
+# Two network namespaces, $1 and $2, joined by a veth pair ($1's end gets
+# $3.1/24, $2's end $3.2/24), where $2 drops 3% of the TCP segments sent to
+# its port $4 (nftables numgen): retransmissions on demand, no sch_netem.
+# Skips when namespaces, veth or nftables are not available.
+lossy_netns_pair() {
+	local a=$1 b=$2 net=$3 port=$4 ns
+	ip netns add "$a" || skip "cannot create network namespaces"
+	on_exit "ip netns del $a"
+	ip netns add "$b"
+	on_exit "ip netns del $b"
+	ip link add veth-a netns "$a" type veth peer name veth-b netns "$b" ||
+		skip "cannot create a veth pair"
+	ip -n "$a" addr add "$net.1/24" dev veth-a
+	ip -n "$b" addr add "$net.2/24" dev veth-b
+	for ns in "$a" "$b"; do ip -n "$ns" link set lo up; done
+	ip -n "$a" link set veth-a up
+	ip -n "$b" link set veth-b up
+	ip netns exec "$b" nft -f - <<NFT || skip "nftables cannot load a ruleset"
+table inet pt_test {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		tcp dport $port numgen random mod 100 < 3 drop
+	}
+}
+NFT
+}

@@ -12,25 +12,7 @@ need_cmd python3 ip nft
 CHECK=$(cd "$(dirname "$0")/../workloads" && pwd)
 a=pt-det-a-$$ b=pt-det-b-$$ port=5301
 net=10.232.$(( $$ % 200 + 20 ))
-ip netns add "$a" || skip "cannot create network namespaces"
-on_exit "ip netns del $a"
-ip netns add "$b"
-on_exit "ip netns del $b"
-ip link add dveth-a netns "$a" type veth peer name dveth-b netns "$b" ||
-	skip "cannot create a veth pair"
-ip -n "$a" addr add "$net.1/24" dev dveth-a
-ip -n "$b" addr add "$net.2/24" dev dveth-b
-for ns in "$a" "$b"; do ip -n "$ns" link set lo up; done
-ip -n "$a" link set dveth-a up
-ip -n "$b" link set dveth-b up
-ip netns exec "$b" nft -f - <<EOF || skip "nftables cannot load a ruleset"
-table inet pt_detect {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		tcp dport $port numgen random mod 100 < 3 drop
-	}
-}
-EOF
+lossy_netns_pair "$a" "$b" "$net" "$port"
 
 cat >"$TMP/server.py" <<'PY'
 import socket, sys

@@ -11,27 +11,7 @@ need_cmd python3 ip nft
 
 a=pt-tcp-a-$$ b=pt-tcp-b-$$ port=5201
 net=10.231.$(( $$ % 200 + 20 ))
-ip netns add "$a" || skip "cannot create network namespaces"
-on_exit "ip netns del $a"
-ip netns add "$b"
-on_exit "ip netns del $b"
-ip link add veth-a netns "$a" type veth peer name veth-b netns "$b" ||
-	skip "cannot create a veth pair"
-ip -n "$a" addr add "$net.1/24" dev veth-a
-ip -n "$b" addr add "$net.2/24" dev veth-b
-for ns in "$a" "$b"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$a" link set veth-a up
-ip -n "$b" link set veth-b up
-ip netns exec "$b" nft -f - <<EOF || skip "nftables cannot load a ruleset"
-table inet pt_test {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		tcp dport $port numgen random mod 100 < 3 drop
-	}
-}
-EOF
+lossy_netns_pair "$a" "$b" "$net" "$port"
 
 # Receiver: read everything, report the byte count, close.
 cat >"$TMP/server.py" <<'PY'
