@@ -53,8 +53,9 @@ struct pt_trace_writer;
  * unless force.  NULL with one error line printed.
  */
 struct pt_trace_writer *pt_trace_create(const char *path, bool force);
-/* The trace really starts: only now is a --force'd old file truncated.
- * -errno with one error line printed. */
+/* The trace really starts: only now is a --force'd old file truncated and
+ * a gzip stream begun (the first write does this too).  -errno with one
+ * error line printed. */
 int pt_trace_begin(struct pt_trace_writer *w);
 /* Give up before pt_trace_begin(): a file this writer created is removed,
  * an old file it was to overwrite is left as it was. */

@@ -27,6 +27,8 @@ struct pt_trace_writer {
 	bool is_stdout;
 	char *created;		/* path of a file that is new: abort removes it */
 	bool must_truncate;	/* --force over a file: at pt_trace_begin() */
+	bool want_gz;		/* ".gz": the stream starts at pt_trace_begin() */
+	bool begun;
 	struct stat seen;	/* what lstat() showed of that file */
 	bool failed;		/* a write failed and was reported */
 	size_t len;		/* bytes waiting in buf */
@@ -73,14 +75,10 @@ static int check_overwrite(int fd, const char *path, const struct stat *seen)
 
 /* ...and truncated, given a new trace's mode, only once the trace is
  * really starting: a run that fails to start leaves the old file whole. */
-int pt_trace_begin(struct pt_trace_writer *w)
+static int truncate_old(struct pt_trace_writer *w)
 {
-	int flags, err;
+	int flags, err = check_overwrite(w->fd, w->name, &w->seen);
 
-	if (!w->must_truncate)
-		return 0;
-	w->must_truncate = false;
-	err = check_overwrite(w->fd, w->name, &w->seen);
 	if (err)
 		return err;
 	flags = fcntl(w->fd, F_GETFL);
@@ -92,6 +90,32 @@ int pt_trace_begin(struct pt_trace_writer *w)
 		return err;
 	}
 	return 0;
+}
+
+/* The gzip stream too starts only here: zlib writes its header even when
+ * closed unused, which would land at the start of a file kept whole. */
+int pt_trace_begin(struct pt_trace_writer *w)
+{
+	int err = 0, gfd;
+
+	if (w->begun)
+		return 0;
+	w->begun = true;
+	if (w->must_truncate)
+		err = truncate_old(w);
+	if (!err && w->want_gz) {
+		gfd = dup(w->fd);
+		w->gz = gfd >= 0 ? gzdopen(gfd, "wb6") : NULL;
+		if (!w->gz) {
+			pt_err("cannot start gzip output on %s: out of memory",
+			       w->name);
+			if (gfd >= 0)
+				close(gfd);
+			err = -ENOMEM;
+		}
+	}
+	w->failed |= err != 0;
+	return err;
 }
 
 static int open_output(struct pt_trace_writer *w, const char *path,
@@ -173,18 +197,7 @@ struct pt_trace_writer *pt_trace_create(const char *path, bool force)
 		free(w);
 		return NULL;
 	}
-	if (ends_with(path, ".gz")) {
-		int gfd = dup(w->fd);
-
-		w->gz = gfd >= 0 ? gzdopen(gfd, "wb6") : NULL;
-		if (!w->gz) {
-			pt_err("cannot start gzip output on %s: out of memory", path);
-			if (gfd >= 0)
-				close(gfd);
-			pt_trace_abort(w);
-			return NULL;
-		}
-	}
+	w->want_gz = ends_with(path, ".gz");
 	return w;
 }
 
@@ -274,8 +287,13 @@ static int line_done(struct pt_trace_writer *w, int err)
 
 int pt_trace_write(struct pt_trace_writer *w, const cJSON *obj)
 {
-	char *line = cJSON_PrintUnformatted(obj);
-	int err = line ? out_put(w, line, strlen(line)) : -ENOMEM;
+	char *line;
+	int err = pt_trace_begin(w);
+
+	if (err)
+		return err;
+	line = cJSON_PrintUnformatted(obj);
+	err = line ? out_put(w, line, strlen(line)) : -ENOMEM;
 
 	cJSON_free(line);
 	return line_done(w, err);
@@ -285,8 +303,9 @@ int pt_trace_write_snapshot(struct pt_trace_writer *w,
 			    const struct pt_snapshot *s)
 {
 	struct pt_json_sink sink = { .put = out_put, .ctx = w };
+	int err = pt_trace_begin(w);
 
-	return line_done(w, pt_json_snapshot_emit(s, &sink));
+	return err ? err : line_done(w, pt_json_snapshot_emit(s, &sink));
 }
 
 void pt_trace_abort(struct pt_trace_writer *w)
