@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* perftop record: the JSON trace, one snapshot line per interval. */
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 #include <cjson/cJSON.h>
 
 #include "collector.h"

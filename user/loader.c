@@ -99,7 +99,7 @@ static struct btf *kernel_btf(void)
 	return vmlinux_btf;
 }
 
-/* The parsed kernel BTF is ~11 MiB; once every family is loaded nothing
+/* The parsed kernel BTF is ~5.5 MiB; once every family is loaded nothing
  * needs it until the next start. */
 void pt_release_kernel_btf(void)
 {
