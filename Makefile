@@ -90,7 +90,7 @@ rbflood: $(RBFLOOD)
 $(OUT)/bench/rbflood.bpf.o: scripts/bench/rbflood.bpf.c $(VMLINUX_H)
 	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
 $(OUT)/bench/rbflood.skel.h: $(OUT)/bench/rbflood.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -511,17 +511,22 @@ EOF
 )"
 }
 
+# start_block_recorder OUT: perftop recording the block family (the one
+# with a ring buffer) into OUT, its header written; its pid in TRACER_PID.
+start_block_recorder() {
+	TRACER_CMD="perftop record --probes block"
+	"$PERFTOP" record --probes block -i 1 -f -o "$1" 2>"$1.err" &
+	TRACER_PID=$!; PIDS+=("$TRACER_PID")
+	wait_for "$1" '"type":"header"'
+}
+
 # Ring-buffer drops under the highest block I/O rate this machine makes
 # (the block family is the one with a ring buffer: one record per request).
 measure_drops() {
 	local pid out=$WORK/drops.json
 	setup_io
-	"$PERFTOP" record --probes block -i 1 -f -o "$out" 2>/dev/null &
-	pid=$!; PIDS+=("$pid")
-	for _ in $(seq 200); do
-		grep -q '"type":"header"' "$out" 2>/dev/null && break
-		sleep 0.05
-	done
+	start_block_recorder "$out"
+	pid=$TRACER_PID
 	fio --name=drops --filename="$LOOPDEV" --direct=1 --rw=randread \
 		--bs=512 --ioengine=io_uring --iodepth=64 --numjobs=2 \
 		--size=256M --time_based --runtime="$DROP_S" --group_reporting \
@@ -557,12 +562,8 @@ EOF
 # submitted record on the made-up device 4095:1, and its drops.
 measure_flood() {
 	local pid out=$WORK/flood.json ids
-	"$PERFTOP" record --probes block -i 1 -f -o "$out" 2>/dev/null &
-	pid=$!; PIDS+=("$pid")
-	for _ in $(seq 200); do
-		grep -q '"type":"header"' "$out" 2>/dev/null && break
-		sleep 0.05
-	done
+	start_block_recorder "$out"
+	pid=$TRACER_PID
 	ids=$(PYTHONPATH="$ROOT/tests" python3 -c '
 import sys
 from perftop_test import perftop_maps

@@ -9,12 +9,7 @@
  * every record it got and every one it lost.  The maps are perftop's,
  * reused by id (scripts/bench/rbflood.c).  Not part of perftop.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include "perftop.h"
-
-char LICENSE[] SEC("license") = "GPL";
+#include "common.bpf.h"	/* perftop's loss map and pt_count_loss() */
 
 #define NR_GETPPID 110		/* x86_64 */
 #define RB_SIZE (1 << 20)	/* resized to perftop's by the loader */
@@ -29,28 +24,17 @@ struct {
 	__uint(max_entries, RB_SIZE);
 } block_events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PT_LOSS_NR);
-	__type(key, __u32);
-	__type(value, __u64);
-} loss SEC(".maps");
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(flood, struct pt_regs *regs, long id)
 {
 	struct pt_block_event *e;
 	__u64 id_tgid = bpf_get_current_pid_tgid();
-	__u32 kind = PT_LOSS_RINGBUF;
-	__u64 *n;
 
 	if (id != NR_GETPPID || (__u32)(id_tgid >> 32) != flood_tgid)
 		return 0;
 	e = bpf_ringbuf_reserve(&block_events, sizeof(*e), 0);
 	if (!e) {
-		n = bpf_map_lookup_elem(&loss, &kind);
-		if (n)
-			(*n)++;
+		pt_count_loss(PT_LOSS_RINGBUF);
 		__sync_fetch_and_add(&dropped, 1);
 		return 0;
 	}
