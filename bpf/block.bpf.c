@@ -47,6 +47,16 @@ struct {
  * for a request that already has one. */
 const volatile bool have_io_start = false;
 
+/* RQF_IO_STAT and RQF_FLUSH_SEQ of the running kernel, as masks: set by the
+ * loader from the kernel's BTF or its version (user/collection/block.c);
+ * the family does not start when it cannot tell them. */
+const volatile __u32 rqf_io_stat = 0;
+const volatile __u32 rqf_flush_seq = 0;
+
+/* CLOCK_MONOTONIC (the clock of rq->start_time_ns) once every hook is
+ * attached: set by the loader after attaching; 0 until then. */
+__u64 attach_ns = 0;
+
 static __always_inline bool filter_on(void)
 {
 	return filter_tgid_on || filter_cgroup_id;
@@ -59,13 +69,18 @@ static __always_inline void fill_issuer(struct pt_block_req *r)
 
 	r->pid = (__u32)id;
 	r->tgid = id >> 32;
-	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->cgroup_id = pt_task_cgroup_id(t);
 	bpf_get_current_comm(&r->comm, sizeof(r->comm));
 	r->has_task = 1;
 	r->wanted = pt_task_wanted(t);
 }
 
-/* A request starts its (possibly new) life: the current task issued it. */
+/*
+ * A request starts its (possibly new) life: the current task issued it.
+ * No room is counted as map_full only at the issue, the last hook that
+ * tries (io_start and insert try first, and a later try may find room):
+ * once per request, not once per hook.
+ */
 static __always_inline struct pt_block_req *track(struct request *rq,
 						  __u64 now, bool issued)
 {
@@ -77,10 +92,25 @@ static __always_inline struct pt_block_req *track(struct request *rq,
 	r.dev = pt_rq_disk_dev(rq);
 	fill_issuer(&r);
 	if (bpf_map_update_elem(&block_reqs, &key, &r, BPF_ANY)) {
-		pt_count_loss(PT_LOSS_MAP_FULL);
+		if (issued)
+			pt_count_loss(PT_LOSS_MAP_FULL);
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&block_reqs, &key);
+}
+
+/*
+ * Did the request start after every hook was attached?  Then perftop
+ * tried to track it, and if it has no entry now, that loss was counted
+ * when it happened (map_full at its issue, or block_reaped): counting it
+ * again as block_untracked counted one request twice.  No kernel start
+ * time (a queue without I/O stats or timestamps): unknown, so no.
+ */
+static __always_inline bool started_attached(struct request *rq)
+{
+	__u64 start = BPF_CORE_READ(rq, start_time_ns);
+
+	return attach_ns && start >= attach_ns;
 }
 
 static __always_inline int on_io_start(struct request *rq)
@@ -202,8 +232,8 @@ static __always_inline int on_complete(struct request *rq,
 {
 	__u32 rq_flags = BPF_CORE_READ(rq, rq_flags);
 	__u32 op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK;
-	bool io_stat = rq_flags & pt_rqf_io_stat();
-	bool flush_seq = rq_flags & pt_rqf_flush_seq();
+	bool io_stat = rq_flags & rqf_io_stat;
+	bool flush_seq = rq_flags & rqf_flush_seq;
 	bool last = nr_bytes >= BPF_CORE_READ(rq, __data_len);
 	__u64 key = (__u64)rq, now = bpf_ktime_get_ns(), bytes;
 	struct pt_block_req *r = bpf_map_lookup_elem(&block_reqs, &key);
@@ -213,8 +243,14 @@ static __always_inline int on_complete(struct request *rq,
 	bytes = io_stat ? (__u64)(nr_bytes >> 9) << 9 : 0;
 	if (r && !r->wanted)
 		goto done;
-	if (!r && filter_on())
-		return 0;	/* issuer unknown: cannot tell if wanted */
+	/* Issuer unknown (in flight before perftop attached, or its entry
+	 * reaped or never created): cannot tell if wanted.  Counted once
+	 * per request, at its last completion, unless already counted. */
+	if (!r && filter_on()) {
+		if (last && !started_attached(rq))
+			pt_count_loss(PT_LOSS_UNTRACKED);
+		return 0;
+	}
 	if (!last && r) {
 		r->bytes += bytes;	/* one record per request, at its end */
 		return 0;

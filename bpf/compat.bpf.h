@@ -2,6 +2,10 @@
 /*
  * Every kernel-version difference the BPF programs care about, in one place.
  * CO-RE relocations resolve these at load time against the running kernel.
+ * Each shim names the kernel commit (and the release it landed in) that made
+ * it necessary, as libbpf-tools' core_fixes.bpf.h does.  perftop itself
+ * needs 5.11 or newer (README, "Requirements"): the shims for older kernels
+ * cost nothing but are never exercised.
  */
 #ifndef PT_COMPAT_BPF_H
 #define PT_COMPAT_BPF_H
@@ -9,7 +13,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 
-/* task_struct::state was renamed __state in 5.14. */
+/* commit 2f064a59a11f ("sched: Change task_struct::state", v5.14) renamed
+ * task_struct::state to __state. */
 struct task_struct___pre514 {
 	long state;
 } __attribute__((preserve_access_index));
@@ -21,42 +26,74 @@ static __always_inline long pt_task_state(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
 }
 
-/* cgroup v2 id of a task: the kernfs node id, which is also the inode
- * number of the cgroup directory on the cgroup2 mount. */
-static __always_inline __u64 pt_task_cgroup_id(struct task_struct *t)
-{
-	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
-}
-
-/* Before 6.1 the ancestry was an id array instead of pointers. */
+/* commit 7f203bc89eb6 ("cgroup: Replace cgroup->ancestor_ids[] with
+ * ->ancestors[]", v6.1): before it, the ancestry was an id array instead
+ * of pointers. */
 struct cgroup___pre61 {
 	int level;
 	__u64 ancestor_ids[];
 } __attribute__((preserve_access_index));
 
-/* Is task t inside the cgroup with this id at this depth (or below it)? */
-static __always_inline bool pt_task_in_cgroup(struct task_struct *t,
-					      __u64 cgid, __u32 level)
+/* Id of cg's ancestor at depth `level` (cg itself at its own level); the
+ * caller checks level <= cg->level.  0 when unreadable. */
+static __always_inline __u64 pt_cgroup_ancestor_id(struct cgroup *cg,
+						   __u32 level)
 {
-	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
 	struct cgroup *anc;
 
-	if (!cg || (__u32)BPF_CORE_READ(cg, level) < level)
-		return false;
 	if (bpf_core_field_exists(cg->ancestors)) {
 		if (bpf_probe_read_kernel(&anc, sizeof(anc),
 					  &cg->ancestors[level & 0xff]))
-			return false;
-		return BPF_CORE_READ(anc, kn, id) == cgid;
+			return 0;
+		return BPF_CORE_READ(anc, kn, id);
 	}
 	return BPF_CORE_READ((struct cgroup___pre61 *)cg,
-			     ancestor_ids[level & 0xff]) == cgid;
+			     ancestor_ids[level & 0xff]);
+}
+
+/* ---- oom ---- */
+
+/* mm_struct::rss_stat became an array of percpu_counter in v6.2 (commit
+ * f1a7941243c1, "mm: convert mm's rss stats into percpu_counter"); before,
+ * a struct mm_rss_stat of atomic_long_t.  Debian's 6.1 passes the victim's
+ * task to oom:mark_victim (a backport) with the old layout.  Told apart by
+ * whether the old layout's rss_stat.count matches (an existence check is
+ * 0, never a poisoned instruction, where it does not), not by whether
+ * struct mm_rss_stat exists: a type missing from vmlinux BTF sends libbpf
+ * searching module BTF, which needs CAP_SYS_ADMIN; nor by
+ * bpf_core_field_size(mm->rss_stat), which does not match on 6.1 (an array
+ * against a struct) and poisoned the guard itself there
+ * (tests/e2e/core_relocs.sh). */
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+/* get_mm_counter(mm, member) as the kernel computes it (the percpu
+ * counter's approximate count since 6.2), clamped at 0. */
+static __always_inline __u64 pt_mm_counter(struct mm_struct *mm, int member)
+{
+	__s64 v;
+
+	struct mm_struct___pre62 *old = (struct mm_struct___pre62 *)mm;
+
+	if (bpf_core_field_exists(old->rss_stat.count))
+		v = BPF_CORE_READ(old, rss_stat.count[member & 3].counter);
+	else
+		v = BPF_CORE_READ(mm, rss_stat[member & 3].count);
+	return v > 0 ? (__u64)v : 0;
 }
 
 /* ---- block ---- */
 
-/* Before 5.17 a request named its disk directly (rq->rq_disk); since then
- * only through its queue (rq->q->disk, 5.15+). */
+/* commit f3fa33acca9f ("block: remove the ->rq_disk field in struct
+ * request", v5.17): before it a request named its disk directly
+ * (rq->rq_disk); since, only through its queue, whose ->disk came with
+ * commit d152c682f03c ("block: add an explicit ->disk backpointer to the
+ * request_queue", v5.15). */
 struct request___pre517 {
 	struct gendisk *rq_disk;
 } __attribute__((preserve_access_index));
@@ -77,26 +114,19 @@ static __always_inline __u32 pt_rq_disk_dev(struct request *rq)
 	       (__u32)BPF_CORE_READ(disk, first_minor);
 }
 
-/* RQF_* became an enum of bit numbers in 6.8; before that they were
- * #defines: RQF_FLUSH_SEQ 1 << 4, RQF_IO_STAT 1 << 13 (since 4.11). */
-static __always_inline __u32 pt_rqf_io_stat(void)
-{
-	if (bpf_core_enum_value_exists(enum rqf_flags, __RQF_IO_STAT))
-		return 1u << bpf_core_enum_value(enum rqf_flags, __RQF_IO_STAT);
-	return 1u << 13;
-}
-
-static __always_inline __u32 pt_rqf_flush_seq(void)
-{
-	if (bpf_core_enum_value_exists(enum rqf_flags, __RQF_FLUSH_SEQ))
-		return 1u << bpf_core_enum_value(enum rqf_flags, __RQF_FLUSH_SEQ);
-	return 1u << 4;
-}
+/* The request flag bits (RQF_IO_STAT, RQF_FLUSH_SEQ) are not here: they
+ * are #defines before 6.11, an anonymous enum in 6.11-6.13 (commit
+ * 5f89154e8e9e) and enum rqf_flags since 6.14 (e7112524e5e8), so no CO-RE
+ * relocation can name them without making libbpf search module BTF
+ * (CAP_SYS_ADMIN).  The loader resolves them from vmlinux BTF and passes
+ * them as read-only data (user/collection/block.c, block.bpf.c). */
 
 /* ---- tcp ---- */
 
-/* tcp_sock byte counters arrived in 4.1; before that the sequence numbers
- * they advance with.  Callers take deltas modulo 2^32, so either works. */
+/* commit 0df48c26d841 ("tcp: add tcpi_bytes_acked to tcp_info") and commit
+ * bdd1f9edacb5 ("tcp: add tcpi_bytes_received to tcp_info"), both v4.1,
+ * added the tcp_sock byte counters; before them, the sequence numbers they
+ * advance with.  Callers take deltas modulo 2^32, so either works. */
 static __always_inline __u64 pt_tcp_bytes_acked(struct tcp_sock *tp)
 {
 	if (bpf_core_field_exists(tp->bytes_acked))
@@ -111,7 +141,8 @@ static __always_inline __u64 pt_tcp_bytes_received(struct tcp_sock *tp)
 	return BPF_CORE_READ(tp, rcv_nxt);
 }
 
-/* segs_out arrived in 4.6: older kernels report no denominator. */
+/* commit 2efd055c53c0 ("tcp: add tcpi_segs_in and tcpi_segs_out to
+ * tcp_info", v4.2) added segs_out: older kernels report no denominator. */
 static __always_inline __u32 pt_tcp_segs_out(struct tcp_sock *tp)
 {
 	if (bpf_core_field_exists(tp->segs_out))
@@ -119,13 +150,18 @@ static __always_inline __u32 pt_tcp_segs_out(struct tcp_sock *tp)
 	return 0;
 }
 
-/* sk_protocol was an 8-bit bitfield before 5.6. */
+/* commit bf9765145b85 ("sock: Make sk_protocol a 16-bit value", v5.6):
+ * before it sk_protocol was an 8-bit bitfield; the probed bitfield read
+ * handles both layouts. */
 static __always_inline __u32 pt_sk_protocol(struct sock *sk)
 {
 	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 }
 
-/* sk_flags moved into sock_common (skc_flags) in 4.x. */
+/* sk_flags lives in sock_common as skc_flags (sock.h: #define sk_flags
+ * __sk_common.skc_flags) on every kernel perftop supports; the commit that
+ * moved it, before 5.11, was not identified.  The fallback reads the old
+ * struct sock member. */
 struct sock___old_flags {
 	unsigned long sk_flags;
 } __attribute__((preserve_access_index));

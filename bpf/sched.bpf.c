@@ -1,40 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Scheduler probe family: per-thread and per-CPU run-queue wait and on-CPU
- * time, aggregated in-kernel per interval.
+ * Scheduler probe family: where every thread's wall time goes (on-CPU,
+ * waiting for a CPU, throttled by its cgroup's quota, blocked on I/O, on
+ * memory, on a lock, other sleep), its run-queue waits, and its voluntary
+ * and involuntary switches; per CPU, run-queue wait and busy time.
  *
- * One hook: sched_switch.  The kernel already timestamps what we need in
+ * One hot hook: sched_switch.  The kernel already timestamps what we need in
  * each task's sched_info (CONFIG_SCHED_INFO, which schedstat and delay
  * accounting use): last_queued is when the task became runnable (woken, or
- * preempted while runnable), last_arrival when it was last switched in,
- * both in the run queue's clock.  At sched_switch, before the kernel's own
- * sched_info_switch() consumes them, the switch-in's wait is
- * rq->clock - next->sched_info.last_queued and the switch-out's on-CPU
- * slice is rq->clock - prev->sched_info.last_arrival: the same arithmetic,
- * on the same clock, as schedstat run_delay (/proc/PID/task/TID/schedstat,
- * field 2).  So no wakeup hooks, no per-task timestamp storage, no
- * bpf_ktime_get_ns(): at ~300k switches/s each of those was measured on
- * the context-switch path (docs/performance.md).
+ * switched out while runnable), last_arrival when it was last switched in,
+ * both on the run queue's clock.  At sched_switch, before the kernel's own
+ * sched_info_switch() consumes them, next's wait is rq->clock -
+ * last_queued and prev's slice rq->clock - last_arrival: the arithmetic of
+ * schedstat run_delay, on the same clock.  A sleeper's blocked time is
+ * last_queued - (its switch-out): no wakeup hook.
  *
- * Per-event ring-buffer records would cost one reserve/submit per context
- * switch; this family aggregates in place instead.
+ * Each thread is a small state machine in task-local storage: its state
+ * (on-CPU, runnable, or the class of its sleep, decided at switch-out from
+ * in_memstall / in_iowait / a futex() syscall / a kernel lock wait), since
+ * when, and counters that only ever grow (struct pt_sched_cum).  Only the
+ * thread's own switches (and its own lock-contention hooks) write them, so
+ * there is one writer per thread and no atomics on the hot path.  At an
+ * interval's end userspace runs a task iterator that reads every thread's
+ * counters under the storage's sequence count and credits the open state up
+ * to that moment; an interval's figures are the difference from the last
+ * read.  Nothing is moved or reset at an interval's end, so a program
+ * delayed across the end cannot lose or double anything (issue #14): the
+ * next read sees what it added.  A thread's last switch (TASK_DEAD) sends
+ * its final counters through a ring buffer.
  *
- * Where to aggregate: a per-interval hash entry per thread cost two hash
- * lookups per switch, over half of the program's time (measured: ~195 ->
- * ~85 ns per switch without them).  So the tp_btf variant keeps each
- * thread's counters in task-local storage, tagged with the interval they
- * belong to, and moves them into the per-interval hash (what userspace
- * drains) once per thread per interval: at the thread's first switch in a
- * new interval, or from the task iterator userspace runs right after
- * flipping the epoch, or at sched_process_exit.  A compare-and-swap on the
- * tag decides who moves them, so they move exactly once.  Exiting threads
- * (their storage goes away with them) and the raw_tp variant (no BTF task
- * pointer for next) add to the hash directly, as before.
+ * Per-CPU figures are growing counters in an array slot that only that
+ * CPU's programs write.
  */
 #include "common.bpf.h"
 #include "pt_hist.h"
 
-#define TASK_RUNNING 0
+#define TASK_DEAD 0x80		/* include/linux/sched.h, stable since 4.14 */
+#define PF_KTHREAD 0x00200000	/* include/linux/sched.h, stable since 2.6 */
+#define LCB_F_SPIN (1U << 0)	/* include/trace/events/lock.h, 5.19+ */
 
 /*
  * tp_btf arguments are BTF pointers the verifier lets us load from directly
@@ -44,78 +47,47 @@
  */
 #define TASK_READ(btf, t, field) ((btf) ? (t)->field : BPF_CORE_READ(t, field))
 
-/*
- * This CPU's run-queue clock, which sched_info timestamps use (it is not
- * bpf_ktime_get_ns()'s clock).  prev runs here, so its cfs_rq is this
- * CPU's, whatever its class.  (The per-CPU `runqueues` symbol would be
- * shorter but needs CONFIG_KALLSYMS_ALL.)
- */
-static __always_inline __u64 rq_clock(struct task_struct *prev, bool btf)
-{
-	struct cfs_rq *cfs = TASK_READ(btf, prev, se.cfs_rq);
-	struct rq *rq;
+/* Thread states: a wait class + 1 (0: not seen yet). */
+#define ST_NONE 0
+#define ST(class) ((class) + 1)
+#define ST_DEAD 0x80
 
-	if (bpf_core_field_exists(cfs->rq)) {
-		rq = btf ? cfs->rq : BPF_CORE_READ(cfs, rq);
-	} else {
-		rq = (void *)cfs - bpf_core_field_offset(struct rq, cfs);
-		return BPF_CORE_READ(rq, clock);
-	}
-	return btf ? rq->clock : BPF_CORE_READ(rq, clock);
-}
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 2 * PT_DEF_TASK_ENTRIES);
-	__type(key, struct pt_key);
-	__type(value, struct pt_sched_task_val);
-} sched_tasks SEC(".maps");
-
-/* Indexed epoch * nr_cpus + cpu; the loader sizes it to 2 * nr_cpus. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct pt_sched_cpu_val);
-} sched_cpus SEC(".maps");
-
-const volatile __u32 nr_cpus = 1;
-const struct pt_sched_task_val zero_task_val = {};
-
-static __always_inline void set_identity(struct pt_sched_task_val *v,
-					 struct task_struct *t)
-{
-	v->tgid = BPF_CORE_READ(t, tgid);
-	v->cgroup_id = pt_task_cgroup_id(t);
-	BPF_CORE_READ_STR_INTO(&v->comm, t, comm);
-}
-
-/* This interval's hash entry of thread t (raw_tp, exiting threads). */
-static __always_inline struct pt_sched_task_val *task_val(struct task_struct *t,
-							   __u32 pid)
-{
-	struct pt_sched_task_val *v;
-	bool created;
-
-	v = pt_agg_entry(&sched_tasks, pid, &zero_task_val, &created);
-	if (v && created)	/* once per thread per interval */
-		set_identity(v, t);
-	return v;
-}
-
-/* ---- task-local accumulators (tp_btf) ---- */
-
-#define TAG_EMPTY 0		/* else epoch + 1 of the counters held */
-#define TAG_BUSY 3		/* being moved to the hash */
-#define PF_EXITING 0x00000004	/* include/linux/sched.h, stable since 2.6 */
-
-struct sched_acc {
-	__u64 tag;	/* 64-bit: the BPF backend's compare-and-swap size */
-	/* run_delay_mark survives intervals; the counters are one interval's */
-	struct pt_sched_task_val v;
+/* What a wait's split needs, apart from the counters. */
+struct acc_head {
+	__u8 state;		/* ST_* */
+	__u32 max_epoch;
+	__u64 since;		/* rq clock when `state` began */
+	__u64 thr_base;		/* throttled clock of thr_cfs at wait start */
+	__u64 thr_cfs;		/* the cfs_rq thr_base was read from */
+	__u64 runq_max_ns;
+	__u64 run_delay_mark;
+	__u64 reclaim_ns;	/* on-CPU memory stall not yet credited */
+	__u64 steal_base;
 };
 
+struct sched_acc {
+	__u32 seq;		/* odd while the thread's own hooks write */
+	__u32 emitted;		/* seq at the iterator's last record */
+	__u8 state;		/* ST_* */
+	__u8 pad0;
+	__u8 reclaim_depth;	/* inside direct reclaim / compaction */
+	__u8 reclaim_off;	/* ... and switched out there */
+	__u64 reclaim_t0;	/* ktime the current on-CPU part began */
+	__u64 reclaim_ns;	/* on-CPU reclaim time not yet credited */
+	__u64 steal_base;	/* its CPU's steal clock at switch-in */
+	__u64 lock_addr;	/* kernel lock it waits for (contention_begin
+				 * without LCB_F_SPIN), until contention_end */
+	__u32 max_epoch;	/* runq_max_ns is of this epoch's waits */
+	__u64 since;		/* rq clock when `state` began */
+	__u64 thr_base;		/* throttled clock of thr_cfs at wait start */
+	__u64 thr_cfs;		/* the cfs_rq thr_base was read from */
+	/* 1 + schedstat run_delay at the last switch in or out; 0 unknown */
+	__u64 run_delay_mark;
+	__u64 runq_max_ns;
+	struct pt_sched_cum c;
+};
+
+/* tp_btf: per-thread state in task-local storage, no lookup by key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -123,244 +95,817 @@ struct {
 	__type(value, struct sched_acc);
 } sched_store SEC(".maps");
 
-static __always_inline void add_into(struct pt_sched_task_val *out,
-				     const struct pt_sched_task_val *in)
-{
-	int i;
+/* raw_tp (no BTF task pointer, so no task storage): the same, by thread
+ * id; entries go at the thread's last switch. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4 * PT_DEF_TASK_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct sched_acc);
+} sched_hash SEC(".maps");
 
-	out->runq_wait_ns += in->runq_wait_ns;
-	out->runq_count += in->runq_count;
-	out->oncpu_ns += in->oncpu_ns;
-	if (in->runq_max_ns > out->runq_max_ns)
-		out->runq_max_ns = in->runq_max_ns;
-	for (i = 0; i < PT_HIST_BUCKETS; i++)
-		out->hist[i] += in->hist[i];
+/* Indexed by CPU; the loader sizes it to nr_cpus. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_sched_cpu_val);
+} sched_cpus SEC(".maps");
+
+/* Final counters of threads at their last switch. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	/* 1.4 KiB a thread: room for 1,500 exits between two drains (an
+	 * emulated guest measured 107 drops at 256 KiB with 2,000 exits in
+	 * 20 s) */
+	__uint(max_entries, 2 * 1024 * 1024);
+} sched_dead SEC(".maps");
+
+/* The iterator's record is built here: it is larger than the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_sched_rec);
+} sched_scratch SEC(".maps");
+
+/* Wait sites of the interval of key.epoch (in flight: pt_epoch_enter). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * PT_DEF_SITE_ENTRIES);
+	__type(key, struct pt_site_key);
+	__type(value, struct pt_site_val);
+} sched_sites SEC(".maps");
+
+/* The key is built here (the switch program's stack is nearly full). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_site_key);
+} site_scratch SEC(".maps");
+
+/* Blocked waits at least this long get their stack taken (0: none). */
+const volatile __u64 site_min_ns = 1000000;
+
+/* An all-zero sched_acc, to create hash entries from (too big for the
+ * stack, and a global of a BPF-only type would confuse the skeleton). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sched_acc);
+} sched_zero SEC(".maps");
+
+/*
+ * rq clock - bpf_ktime_get_ns(): the iterator's "now" on the run-queue
+ * clock.  Measured at the first switches of each interval (calib_left,
+ * set by userspace); a run-queue clock can lag (an update skipped after a
+ * yield, an idle CPU), never lead, so the largest offset seen is kept.
+ */
+__u64 clock_off = 0;
+__u32 calib_left = 64;
+__u32 calib_fresh = 1;	/* next measurement starts a new maximum */
+/* rq clock of the last interval end: a thread first seen is not credited
+ * with time before it. */
+__u64 last_boundary = 0;
+
+/* ---- the run-queue clock ---- */
+
+/*
+ * This CPU's run-queue clock, which sched_info timestamps use.  prev runs
+ * here, so its cfs_rq is this CPU's, whatever its class.  (The per-CPU
+ * `runqueues` symbol would be shorter but needs CONFIG_KALLSYMS_ALL.)
+ */
+static __always_inline struct rq *cfs_rq_rq(struct cfs_rq *cfs, bool btf)
+{
+	if (bpf_core_field_exists(cfs->rq))
+		return btf ? cfs->rq : BPF_CORE_READ(cfs, rq);
+	return (void *)cfs - bpf_core_field_offset(struct rq, cfs);
 }
 
-/* Move the counters of interval `epoch` into its hash entry and zero them.
- * The caller owns acc (tag TAG_BUSY). */
-static __always_inline void move_out(struct sched_acc *acc,
-				     struct task_struct *t, __u32 epoch)
+static __always_inline __u64 rq_clock(struct rq *rq, bool btf)
 {
-	struct pt_key key = { .id = BPF_CORE_READ(t, pid), .epoch = epoch };
-	struct pt_sched_task_val *out;
-	int i;
+	return btf ? rq->clock : BPF_CORE_READ(rq, clock);
+}
 
-	if (acc->v.runq_count || acc->v.oncpu_ns) {
-		set_identity(&acc->v, t);
-		/* a reused thread id can already have an entry: add to it */
-		if (bpf_map_update_elem(&sched_tasks, &key, &acc->v,
-					BPF_NOEXIST)) {
-			out = bpf_map_lookup_elem(&sched_tasks, &key);
-			if (out)
-				add_into(out, &acc->v);
-			else
-				pt_count_loss(PT_LOSS_MAP_FULL);
+/*
+ * Steal time of a CPU so far (hypervisor time a guest's vCPU did not run),
+ * as the run-queue clock leaves it out of the task clock: rq's
+ * prev_steal_time_rq, updated with the clock (CONFIG_PARAVIRT_TIME_ACCOUNTING;
+ * without it the task clock includes steal and so does the kernel's run
+ * time: 0 here).  A thread on a CPU while the hypervisor steals it is not
+ * running, and the kernel's sum_exec_runtime (getrusage, schedstat field
+ * 1) does not count that time: perftop shows it as its own class.
+ */
+static __always_inline __u64 steal_clock(struct rq *rq, bool btf)
+{
+	if (!rq || !bpf_core_field_exists(rq->prev_steal_time_rq))
+		return 0;
+	return btf ? rq->prev_steal_time_rq : BPF_CORE_READ(rq, prev_steal_time_rq);
+}
+
+/* ---- CFS bandwidth: how long a cfs_rq has been throttled ---- */
+
+/*
+ * Time the cfs_rq has spent throttled (by its own quota or an ancestor's),
+ * as of `now`, on the run-queue clock.  Since 6.7 (commit 677ea015f231,
+ * "sched: add throttled time stat for throttled children") every cfs_rq of
+ * a throttled subtree keeps throttled_clock_self (start of the current
+ * episode, 0 when none) and throttled_clock_self_time (sum of ended ones):
+ * exact, and unchanged by the per-task throttling of 6.18.  Before that
+ * only the PELT clock's throttled time exists (throttled_clock_pelt_time):
+ * the same episodes on rq_clock_pelt(), which runs at wall speed unless the
+ * CPU's frequency is scaled (frequency-invariant x86, arm64), where it runs
+ * slower and throttled time reads short; runnable + throttled stays whole.
+ */
+struct cfs_rq___pre67 {
+	u64 throttled_clock_pelt;
+	u64 throttled_clock_pelt_time;
+	int throttle_count;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 throttled_clock(struct cfs_rq *cfs, __u64 now,
+					     bool btf)
+{
+	__u64 t, start;
+
+	if (!cfs)
+		return 0;
+	if (bpf_core_field_exists(cfs->throttled_clock_self_time)) {
+		/* plain loads under tp_btf: two per wait, on the hot path */
+		t = btf ? cfs->throttled_clock_self_time :
+			  BPF_CORE_READ(cfs, throttled_clock_self_time);
+		start = btf ? cfs->throttled_clock_self :
+			      BPF_CORE_READ(cfs, throttled_clock_self);
+		if (start && now > start)
+			t += now - start;
+		return t;
+	} else {
+		struct cfs_rq___pre67 *old = (void *)cfs;
+		struct rq *rq = BPF_CORE_READ(cfs, rq);
+
+		t = BPF_CORE_READ(old, throttled_clock_pelt_time);
+		if (BPF_CORE_READ(old, throttle_count)) {
+			__u64 pelt = BPF_CORE_READ(rq, clock_pelt) -
+				     BPF_CORE_READ(rq, lost_idle_time);
+			start = BPF_CORE_READ(old, throttled_clock_pelt);
+			if (pelt > start)
+				t += pelt - start;
+		}
+		return t;
+	}
+}
+
+/* Remember where a wait starts: the throttled clock of t's cfs_rq. */
+static __always_inline void thr_mark(struct sched_acc *a, struct task_struct *t,
+				     __u64 now, bool btf)
+{
+	struct cfs_rq *cfs = TASK_READ(btf, t, se.cfs_rq);
+
+	a->thr_cfs = (__u64)cfs;
+	a->thr_base = throttled_clock(cfs, now, btf);
+}
+
+/*
+ * Split `wait` ns of runnable time ending at `now` into throttled and
+ * runnable: the growth of the cfs_rq's throttled clock since the wait (or
+ * the sleep before it) began, capped by the wait.  A thread that moved to
+ * another CPU's cfs_rq meanwhile has no baseline there: counted runnable.
+ * Both parts only grow with `now`, so reads at interval ends telescope.
+ */
+static __always_inline void credit_wait(struct pt_sched_cum *c,
+					__u64 thr_cfs, __u64 thr_base,
+					struct task_struct *t, __u64 now,
+					__u64 wait, bool btf)
+{
+	struct cfs_rq *cfs = TASK_READ(btf, t, se.cfs_rq);
+	__u64 thr = 0, now_thr;
+
+	if (thr_cfs == (__u64)cfs && cfs) {
+		now_thr = throttled_clock(cfs, now, btf);
+		if (now_thr > thr_base)
+			thr = now_thr - thr_base;
+		if (thr > wait)
+			thr = wait;
+	}
+	c->ns[PT_WAIT_THROTTLED] += thr;
+	c->ns[PT_WAIT_RUNQ] += wait - thr;
+}
+
+/* ---- per-thread storage ---- */
+
+static __always_inline struct sched_acc *acc_of(struct task_struct *t,
+						__u32 pid, bool btf)
+{
+	struct sched_acc *a;
+
+	if (btf) {
+		a = bpf_task_storage_get(&sched_store, t, NULL,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	} else {
+		__u32 zero = 0;
+		struct sched_acc *z;
+
+		a = bpf_map_lookup_elem(&sched_hash, &pid);
+		if (!a && (z = bpf_map_lookup_elem(&sched_zero, &zero))) {
+			bpf_map_update_elem(&sched_hash, &pid, z, BPF_NOEXIST);
+			a = bpf_map_lookup_elem(&sched_hash, &pid);
 		}
 	}
-	acc->v.runq_wait_ns = 0;
-	acc->v.runq_count = 0;
-	acc->v.runq_max_ns = 0;
-	acc->v.oncpu_ns = 0;
-	/* 2 KiB: too big for a memset the BPF backend will expand, and a
-	 * plain loop is turned into one; the barrier keeps it a loop */
-	for (i = 0; i < PT_HIST_BUCKETS; i++) {
-		acc->v.hist[i] = 0;
-		asm volatile("" ::: "memory");
-	}
+	if (!a)
+		pt_count_loss(btf ? PT_LOSS_STORAGE : PT_LOSS_MAP_FULL);
+	return a;
 }
 
-/* Take acc over from tag `from` and move its counters out. */
-static __always_inline bool take_and_move(struct sched_acc *acc,
-					  struct task_struct *t, __u64 from)
+/*
+ * Sequence count around a thread's own writes, so the iterator (another
+ * CPU) can tell a torn read.  x86 keeps stores in order and loads in
+ * order (TSO), so compiler barriers make this a correct seqcount there;
+ * elsewhere the increments are full-barrier atomics.
+ */
+static __always_inline void seq_write(struct sched_acc *a)
 {
-	if (from == TAG_BUSY ||
-	    __sync_val_compare_and_swap(&acc->tag, from, TAG_BUSY) != from)
+#if defined(__TARGET_ARCH_x86)
+	a->seq++;
+	asm volatile("" ::: "memory");
+#else
+	__sync_fetch_and_add(&a->seq, 1);
+#endif
+}
+
+/* ---- classification at switch-out ---- */
+
+#if defined(__TARGET_ARCH_x86)
+#define NR_FUTEX 202
+#define NR_FUTEX_WAITV 449
+#define REGS_SYSCALL_FIELD orig_ax
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_FUTEX 98
+#define NR_FUTEX_WAITV 449
+#define REGS_SYSCALL_FIELD syscallno
+#endif
+
+/* Is the thread being switched out inside futex() / futex_waitv()?  Its
+ * syscall number is in the pt_regs at the top of its kernel stack.  At
+ * sched_switch it is still current, which gives a BTF pointer under
+ * raw_tp too. */
+static __always_inline bool in_futex(void)
+{
+#ifdef NR_FUTEX
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	long nr;
+
+	if (cur->flags & PF_KTHREAD)
 		return false;
-	if (from != TAG_EMPTY)
-		move_out(acc, t, (__u32)from - 1);
-	return true;
+	regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	if (!regs)
+		return false;
+	nr = regs->REGS_SYSCALL_FIELD;
+	return nr == NR_FUTEX || nr == NR_FUTEX_WAITV;
+#else
+	return false;
+#endif
 }
 
-/* This interval's counters of thread t, in its task storage; NULL when the
- * storage cannot be had right now (the iterator is moving it, or it cannot
- * be created in this context). */
-static __always_inline struct pt_sched_task_val *task_acc(struct task_struct *t)
+/* Why prev sleeps.  Memory first: a refault wait (thrashing) sets both
+ * in_memstall and in_iowait, and the cause is memory. */
+static __always_inline __u32 sleep_class(struct task_struct *t,
+					 struct sched_acc *a, bool btf)
 {
-	__u64 now = pt_epoch() + 1, tag;
-	struct sched_acc *acc;
-
-	acc = bpf_task_storage_get(&sched_store, t, NULL,
-				   BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!acc)
-		return NULL;
-	tag = acc->tag;
-	if (tag == now)
-		return &acc->v;
-	if (!take_and_move(acc, t, tag))
-		return NULL;
-	acc->tag = now;
-	return &acc->v;
+	if (btf ? BPF_CORE_READ_BITFIELD(t, in_memstall) :
+		  BPF_CORE_READ_BITFIELD_PROBED(t, in_memstall))
+		return PT_WAIT_MEM;
+	if (btf ? BPF_CORE_READ_BITFIELD(t, in_iowait) :
+		  BPF_CORE_READ_BITFIELD_PROBED(t, in_iowait))
+		return PT_WAIT_IO;
+	if (a->lock_addr || in_futex())
+		return PT_WAIT_LOCK;
+	return PT_WAIT_SLEEP;
 }
 
-/* Where this switch's figures for t go.  The hash entry is where the
- * storage ends up anyway, so it also takes what the storage cannot. */
-static __always_inline struct pt_sched_task_val *
-counters_of(struct task_struct *t, __u32 pid, bool btf)
-{
-	struct pt_sched_task_val *v = NULL;
-
-	if (btf && !(t->flags & PF_EXITING))
-		v = task_acc(t);
-	return v ? v : task_val(t, pid);
-}
+/* ---- the switch ---- */
 
 static __always_inline struct pt_sched_cpu_val *cpu_val(void)
 {
-	__u32 idx = bpf_get_smp_processor_id() + pt_epoch() * nr_cpus;
+	__u32 cpu = bpf_get_smp_processor_id();
 
-	return bpf_map_lookup_elem(&sched_cpus, &idx);
-}
-
-/* prev leaves the CPU: its slice since it was switched in is on-CPU time. */
-static __always_inline void account_out(struct task_struct *prev, __u64 now,
-					bool btf, struct pt_sched_cpu_val *cv)
-{
-	__u32 pid = TASK_READ(btf, prev, pid);
-	struct pt_sched_task_val *v;
-	__u64 arrived, ran;
-
-	if (!pid || !pt_task_wanted(prev))
-		return;	/* idle task, or filtered out */
-	arrived = TASK_READ(btf, prev, sched_info.last_arrival);
-	if (!arrived || arrived > now)
-		return;
-	ran = now - arrived;
-	v = counters_of(prev, pid, btf);
-	if (v) {
-		v->oncpu_ns += ran;
-		v->run_delay_mark = TASK_READ(btf, prev, sched_info.run_delay) + 1;
-	}
-	if (cv)
-		cv->oncpu_ns += ran;
+	return bpf_map_lookup_elem(&sched_cpus, &cpu);
 }
 
 static __always_inline void add_wait(__u64 *sum, __u64 *count, __u64 *max,
-				     __u32 *hist, __u32 b, __u64 wait)
+				     __u32 *max_epoch, __u32 *hist, __u32 b,
+				     __u64 wait, __u32 epoch)
 {
 	*sum += wait;
 	(*count)++;
+	if (*max_epoch != epoch) {
+		*max_epoch = epoch;
+		*max = 0;
+	}
 	if (wait > *max)
 		*max = wait;
 	if (b < PT_HIST_BUCKETS)
 		hist[b]++;
 }
 
+/* The thread's last switch: its final counters to userspace. */
+static __always_inline void send_dead(struct sched_acc *a,
+				      struct task_struct *t, __u32 pid,
+				      __u64 now, bool btf)
+{
+	struct pt_sched_rec *r;
+
+	r = bpf_ringbuf_reserve(&sched_dead, sizeof(*r), 0);
+	if (!r) {
+		pt_count_loss(PT_LOSS_RINGBUF);
+		return;
+	}
+	r->pid = pid;
+	r->tgid = BPF_CORE_READ(t, tgid);
+	r->start_time = BPF_CORE_READ(t, start_time);
+	r->cgroup_id = pt_task_cgroup_id(t);
+	BPF_CORE_READ_STR_INTO(&r->comm, t, comm);
+	r->flags = PT_SCHED_REC_DEAD | (a->emitted ? 0 : PT_SCHED_REC_FIRST);
+	r->max_epoch = a->max_epoch;
+	r->runq_max_ns = a->runq_max_ns;
+	r->at = now;
+	bpf_probe_read_kernel(&r->cum, sizeof(r->cum), &a->c);
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* prev leaves the CPU: close its on-CPU slice, open its wait or sleep. */
+static __always_inline void account_out(struct task_struct *prev, bool preempt,
+					__u32 prev_state, __u64 now, __u64 steal,
+					bool btf, struct pt_sched_cpu_val *cv)
+{
+	__u32 pid = TASK_READ(btf, prev, pid);
+	__u64 arrived, since, lb;
+	struct sched_acc *a;
+
+	if (!pid || !pt_task_wanted(prev))
+		return;	/* idle task, or filtered out */
+	arrived = TASK_READ(btf, prev, sched_info.last_arrival);
+	if (cv && arrived && arrived <= now)
+		cv->oncpu_ns += now - arrived;
+	a = acc_of(prev, pid, btf);
+	if (!a)
+		return;
+	seq_write(a);
+	since = a->since;
+	if (a->state != ST(PT_WAIT_ONCPU)) {
+		/* first sight (or a switch-in we missed): on-CPU since it
+		 * arrived, but not before the current interval began */
+		lb = last_boundary;
+		since = arrived > lb ? arrived : lb;
+	}
+	if (since && since < now) {
+		__u64 ran = now - since, stall;
+
+		if (a->reclaim_depth && a->reclaim_t0) {
+			/* switched out inside reclaim: its on-CPU part so
+			 * far (one clock read, only here) */
+			a->reclaim_ns += bpf_ktime_get_ns() - a->reclaim_t0;
+			a->reclaim_t0 = 0;
+			a->reclaim_off = 1;
+		}
+		/* stolen by the hypervisor during the slice (same CPU) */
+		if (a->state == ST(PT_WAIT_ONCPU) && steal > a->steal_base) {
+			__u64 st = steal - a->steal_base;
+
+			st = st < ran ? st : ran;
+			a->c.ns[PT_WAIT_STEAL] += st;
+			ran -= st;
+		}
+		stall = a->reclaim_ns < ran ? a->reclaim_ns : ran;
+		a->reclaim_ns = 0;
+		a->c.ns[PT_WAIT_ONCPU] += ran - stall;
+		a->c.ns[PT_WAIT_MEM] += stall;
+	}
+	/* the kernel's nvcsw / nivcsw; a thread's final switch (after
+	 * getrusage stopped counting it) is not one */
+	if (prev_state & TASK_DEAD)
+		;
+	else if (!preempt && prev_state)
+		a->c.vol_switches++;
+	else
+		a->c.invol_switches++;
+	if (prev_state == 0)
+		a->state = ST(PT_WAIT_RUNQ);	/* preempted, yielded, throttled */
+	else
+		a->state = ST(sleep_class(prev, a, btf));
+	a->since = now;
+	thr_mark(a, prev, now, btf);
+	a->run_delay_mark = TASK_READ(btf, prev, sched_info.run_delay) + 1;
+	seq_write(a);
+	if (prev_state & TASK_DEAD) {
+		a->state = ST_DEAD;
+		send_dead(a, prev, pid, now, btf);
+		if (!btf)
+			bpf_map_delete_elem(&sched_hash, &pid);
+	}
+}
+
 /*
  * A wait the kernel split: when a queued thread is moved to another run
  * queue (load balancing, affinity change), sched_info_dequeue() adds the
  * wait so far to run_delay and the new queue times only the rest.  The
- * whole wait since the thread last ran is therefore the growth of
- * run_delay (plus the current segment) since its last switch in or out,
- * which the thread's counters remember (its task storage keeps the mark
- * across intervals; a hash-only entry, per interval).  Without that mark
- * (the thread's first switch seen) only the last segment is known.
+ * whole wait since the thread last ran is therefore the growth of run_delay
+ * (plus the current segment) since its last switch in or out.  Without
+ * that mark (the thread's first switch seen) only the last segment is
+ * known.
  */
 static __always_inline __u64 whole_wait(struct task_struct *next, bool btf,
-					struct pt_sched_task_val *v,
-					__u64 segment)
+					struct sched_acc *a, __u64 segment)
 {
 	__u64 delay_after = TASK_READ(btf, next, sched_info.run_delay) + segment;
 	__u64 wait = segment;
 
-	if (v) {
-		if (v->run_delay_mark && delay_after + 1 > v->run_delay_mark &&
-		    delay_after + 1 - v->run_delay_mark > segment)
-			wait = delay_after + 1 - v->run_delay_mark;
-		v->run_delay_mark = delay_after + 1;
-	}
+	if (a->run_delay_mark && delay_after + 1 > a->run_delay_mark &&
+	    delay_after + 1 - a->run_delay_mark > segment)
+		wait = delay_after + 1 - a->run_delay_mark;
+	a->run_delay_mark = delay_after + 1;
 	return wait;
 }
 
-/* next gets the CPU: it waited since it became runnable.  A task the kernel
- * did not time (last_queued 0) is skipped, as sched_info_arrive() does. */
+/*
+ * A blocked wait that mattered: where in the kernel next waited.  Its stack
+ * is still the one it slept on (it has not run yet).  Only waits of at
+ * least site_min_ns pay for the walk (a few microseconds).
+ */
+static __noinline void wait_site(struct task_struct *next, __u32 pid,
+				 __u32 class, __u64 ns)
+{
+	struct pt_site_key *k;
+	struct pt_site_val *v, zero = {};
+	__u32 z = 0, e;
+	long n;
+
+	k = bpf_map_lookup_elem(&site_scratch, &z);
+	if (!k)
+		return;
+	__builtin_memset(k->ips, 0, sizeof(k->ips));
+	n = bpf_get_task_stack(next, k->ips, sizeof(k->ips), 0);
+	if (n <= 0)
+		return;
+	e = pt_epoch_enter();
+	k->pid = pid;
+	k->epoch = e;
+	k->class = class;
+	k->tgid = next->tgid;
+	v = bpf_map_lookup_elem(&sched_sites, k);
+	if (!v) {
+		zero.cgroup_id = pt_task_cgroup_id(next);
+		BPF_CORE_READ_STR_INTO(&zero.comm, next, comm);
+		bpf_map_update_elem(&sched_sites, k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&sched_sites, k);
+	}
+	if (v) {
+		__sync_fetch_and_add(&v->ns, ns);
+		__sync_fetch_and_add(&v->count, 1);
+	} else {
+		pt_count_loss(PT_LOSS_MAP_FULL);
+	}
+	pt_epoch_exit(e);
+}
+
+/* next gets the CPU: close its sleep (up to its wakeup) and its wait. */
 static __always_inline void account_in(struct task_struct *next, __u64 now,
-				       bool btf, struct pt_sched_cpu_val *cv)
+				       __u64 steal, bool btf,
+				       struct pt_sched_cpu_val *cv)
 {
 	__u32 pid = TASK_READ(btf, next, pid);
-	struct pt_sched_task_val *v;
-	__u64 queued, wait;
-	__u32 b;
+	__u32 epoch = pt_epoch(), b, st;
+	__u64 queued, since, wait = 0, lb;
+	struct sched_acc *a;
 
 	if (!pid || !pt_task_wanted(next))
 		return;
 	queued = TASK_READ(btf, next, sched_info.last_queued);
-	if (!queued || queued > now)
+	if (queued > now)
+		queued = 0;
+	a = acc_of(next, pid, btf);
+	if (!a)
 		return;
-	v = counters_of(next, pid, btf);
-	wait = whole_wait(next, btf, v, now - queued);
-	b = pt_hist_bucket(wait) & 0x1ff;
-	if (v)
-		add_wait(&v->runq_wait_ns, &v->runq_count, &v->runq_max_ns,
-			 v->hist, b, wait);
-	if (cv)
-		add_wait(&cv->runq_wait_ns, &cv->runq_count, &cv->runq_max_ns,
-			 cv->hist, b, wait);
+	seq_write(a);
+	st = a->state;
+	since = a->since;
+	/* the whole wait, also when the kernel split it (whole_wait) */
+	if (queued)
+		wait = whole_wait(next, btf, a, now - queued);
+	else
+		a->run_delay_mark = TASK_READ(btf, next, sched_info.run_delay) + 1;
+	if (st == ST_NONE || st == ST(PT_WAIT_ONCPU)) {
+		/* first sight: runnable since it was queued, but not before
+		 * the current interval began; nothing known before that */
+		lb = last_boundary;
+		since = !queued ? now : now - wait > lb ? now - wait : lb;
+		a->thr_cfs = 0;
+	} else if (st != ST(PT_WAIT_RUNQ)) {
+		/* a sleep: its class until the wakeup queued it */
+		__u64 woke = !queued ? now : now - wait > since ? now - wait : since;
+
+		if (st <= PT_WAIT_NR) {
+			a->c.ns[(st - 1) & 7] += woke - since;
+			a->c.waits[(st - 1) & 7]++;
+			if (btf && site_min_ns && woke - since >= site_min_ns &&
+			    st >= ST(PT_WAIT_IO) && st <= ST(PT_WAIT_LOCK))
+				wait_site(next, pid, st - 1, woke - since);
+		}
+		since = woke;
+	}
+	if (since && since < now)
+		credit_wait(&a->c, a->thr_cfs, a->thr_base, next, now,
+			    now - since, btf);
+	if (queued) {
+		/* a run-queue wait the kernel timed */
+		b = pt_hist_bucket(wait) & 0x1ff;
+		add_wait(&a->c.runq_wait_ns, &a->c.runq_count, &a->runq_max_ns,
+			 &a->max_epoch, a->c.hist, b, wait, epoch);
+		if (cv)
+			add_wait(&cv->runq_wait_ns, &cv->runq_count,
+				 &cv->runq_max_ns, &cv->max_epoch, cv->hist, b,
+				 wait, epoch);
+	}
+	a->state = ST(PT_WAIT_ONCPU);
+	a->since = now;
+	a->steal_base = steal;
+	if (a->reclaim_off) {	/* back inside reclaim */
+		a->reclaim_off = 0;
+		a->reclaim_t0 = bpf_ktime_get_ns();
+	}
+	seq_write(a);
 }
 
-static __always_inline int on_switch(struct task_struct *prev,
-				     struct task_struct *next, bool btf)
+static __always_inline int on_switch(bool preempt, struct task_struct *prev,
+				     struct task_struct *next,
+				     unsigned int prev_state, bool btf)
 {
 	struct pt_sched_cpu_val *cv = cpu_val();
+	struct rq *rq = cfs_rq_rq(TASK_READ(btf, prev, se.cfs_rq), btf);
 	/* __schedule() updated the clock before picking next; the kernel's
 	 * sched_info_switch() right after this tracepoint reads the same. */
-	__u64 now = rq_clock(prev, btf);
+	__u64 now = rq_clock(rq, btf), steal = steal_clock(rq, btf);
 
-	account_out(prev, now, btf, cv);
-	account_in(next, now, btf, cv);
+	if (calib_left) {	/* a few per interval: see clock_off */
+		__s64 off = now - bpf_ktime_get_ns();
+
+		calib_left--;
+		if (calib_fresh || off - (__s64)clock_off > 0) {
+			calib_fresh = 0;
+			clock_off = off;
+		}
+	}
+	account_out(prev, preempt, prev_state, now, steal, btf, cv);
+	account_in(next, now, steal, btf, cv);
 	return 0;
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tpbtf_sched_switch, bool preempt, struct task_struct *prev,
-	     struct task_struct *next)
-{ return on_switch(prev, next, true); }
+	     struct task_struct *next, unsigned int prev_state)
+{ return on_switch(preempt, prev, next, prev_state, true); }
 SEC("raw_tp/sched_switch")
 int BPF_PROG(rawtp_sched_switch, bool preempt, struct task_struct *prev,
-	     struct task_struct *next)
-{ return on_switch(prev, next, false); }
+	     struct task_struct *next, unsigned int prev_state)
+{ return on_switch(preempt, prev, next, prev_state, false); }
 
-/* Right after userspace flips the epoch: move every thread's counters of
- * the interval that just ended out to the hash, where userspace reads them.
- * Exiting threads are the exit hook's. */
-SEC("iter/task")
-int sched_iter(struct bpf_iter__task *ctx)
+/*
+ * Sleeping kernel locks (mutex, rwsem, rt_mutex, percpu-rwsem): a thread
+ * between contention_begin and contention_end that sleeps waits on a lock.
+ * Spinning waits (LCB_F_SPIN) do not sleep.  tp_btf only, loaded where
+ * the kernel has the tracepoints (5.19+).
+ */
+static __always_inline void lock_flag(void *lock, bool begin)
 {
-	struct task_struct *t = ctx->task;
-	struct sched_acc *acc;
-	__u64 old = (pt_epoch() ^ 1) + 1;
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct sched_acc *a;
 
-	if (!t || (t->flags & PF_EXITING))
-		return 0;
-	acc = bpf_task_storage_get(&sched_store, t, NULL, 0);
-	if (acc && acc->tag == old && take_and_move(acc, t, old))
-		acc->tag = TAG_EMPTY;
+	a = bpf_task_storage_get(&sched_store, t, NULL,
+				 begin ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!a)
+		return;
+	/* the end of this lock's wait: an interrupt's spinlock contention
+	 * on the same thread in between ends another lock */
+	if (begin)
+		a->lock_addr = (__u64)lock;
+	else if (a->lock_addr == (__u64)lock)
+		a->lock_addr = 0;
+}
+
+SEC("tp_btf/contention_begin")
+int BPF_PROG(tpbtf_lock_begin, void *lock, unsigned int flags)
+{
+	if (!(flags & LCB_F_SPIN))
+		lock_flag(lock, true);
 	return 0;
 }
 
-/* The storage goes with the thread: move what it holds.  From here on the
- * thread's switches add to the hash directly (PF_EXITING is set). */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(tpbtf_sched_exit, struct task_struct *p)
+SEC("tp_btf/contention_end")
+int BPF_PROG(tpbtf_lock_end, void *lock, int ret)
+{
+	lock_flag(lock, false);
+	return 0;
+}
+
+/*
+ * Memory stall on the CPU: direct reclaim (global and a cgroup's limit)
+ * and compaction run in the allocating thread, which is stalled on memory
+ * as delay accounting (freepages, compact) and PSI count it, not running
+ * its own code.  Between begin and end the thread's on-CPU time is memory
+ * time; sleeps in there are memory already (in_memstall).  Optional
+ * (tp_btf), per thread, only the thread's own hooks write it.
+ */
+static __always_inline void reclaim_mark(bool begin)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct sched_acc *acc = bpf_task_storage_get(&sched_store, t, NULL, 0);
-	__u64 tag;
+	struct sched_acc *a;
 
-	if (!acc)
+	if (t->flags & PF_KTHREAD)
+		return;	/* kswapd, kcompactd: their work, not a stall */
+	a = bpf_task_storage_get(&sched_store, t, NULL,
+				 begin ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!a)
+		return;
+	if (begin) {
+		if (!a->reclaim_depth++)
+			a->reclaim_t0 = bpf_ktime_get_ns();
+	} else if (a->reclaim_depth && !--a->reclaim_depth) {
+		if (a->reclaim_t0)
+			a->reclaim_ns += bpf_ktime_get_ns() - a->reclaim_t0;
+		a->reclaim_t0 = 0;
+	}
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(tpbtf_reclaim_begin, int order, gfp_t gfp)
+{ reclaim_mark(true); return 0; }
+SEC("tp_btf/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(tpbtf_reclaim_end, unsigned long nr)
+{ reclaim_mark(false); return 0; }
+SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(tpbtf_memcg_reclaim_begin, int order, gfp_t gfp)
+{ reclaim_mark(true); return 0; }
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(tpbtf_memcg_reclaim_end, unsigned long nr)
+{ reclaim_mark(false); return 0; }
+SEC("tp_btf/mm_compaction_begin")
+int BPF_PROG(tpbtf_compact_begin, struct compact_control *cc,
+	     unsigned long zone_start, unsigned long migrate_start, bool sync)
+{ reclaim_mark(true); return 0; }
+SEC("tp_btf/mm_compaction_end")
+int BPF_PROG(tpbtf_compact_end, struct compact_control *cc,
+	     unsigned long zone_start, unsigned long migrate_start, bool sync,
+	     int status)
+{ reclaim_mark(false); return 0; }
+
+/* ---- interval end ---- */
+
+/* Credit the open state of a (consistent copy of a) thread up to `at`. */
+static __always_inline void credit_open(struct pt_sched_cum *c,
+					const struct acc_head *a,
+					struct task_struct *t, __u64 at)
+{
+	__u32 st = a->state;
+	__u64 since = a->since, queued;
+
+	if (!since || since >= at)
+		return;
+	if (st == ST(PT_WAIT_ONCPU)) {
+		/* as the switch-out will: steal so far is steal, reclaim so
+		 * far memory time */
+		struct cfs_rq *cfs = t->se.cfs_rq;
+		struct rq *rq = cfs ? cfs_rq_rq(cfs, true) : NULL;
+		__u64 ran, stall = a->reclaim_ns, sn, cpu_now;
+
+		/* A running thread's time so far, by its own CPU's clock (at
+		 * most a tick behind, never ahead): a read that ran ahead of
+		 * the thread would stay ahead when it exits. */
+		cpu_now = rq ? rq->clock : at;
+		if (cpu_now < at)
+			at = cpu_now;
+		if (since >= at)
+			return;
+		ran = at - since;
+		sn = steal_clock(rq, true);
+		if (sn > a->steal_base) {
+			sn -= a->steal_base;
+			sn = sn < ran ? sn : ran;
+			c->ns[PT_WAIT_STEAL] += sn;
+			ran -= sn;
+		}
+		if (stall > ran)
+			stall = ran;
+		c->ns[PT_WAIT_ONCPU] += ran - stall;
+		c->ns[PT_WAIT_MEM] += stall;
+		return;
+	}
+	if (st != ST(PT_WAIT_RUNQ) && st >= ST(PT_WAIT_IO) && st <= PT_WAIT_NR) {
+		/* asleep, or woken and waiting: since its wait began (the
+		 * growth of run_delay since the switch-out, if the kernel
+		 * split the wait, plus the current segment) */
+		queued = t->sched_info.last_queued;
+		if (queued && queued <= at) {
+			__u64 d = t->sched_info.run_delay + 1;
+
+			if (a->run_delay_mark && d > a->run_delay_mark)
+				queued -= d - a->run_delay_mark;
+		} else {
+			queued = at;
+		}
+		if (queued < since)
+			queued = since;
+		c->ns[(st - 1) & 7] += queued - since;
+		since = queued;
+	}
+	if (since < at)
+		credit_wait(c, a->thr_cfs, a->thr_base, t, at, at - since,
+			    true);
+}
+
+/*
+ * Right after userspace ends an interval: one record per thread whose
+ * counters moved, or that is running, runnable or blocked on I/O, memory
+ * or a lock now (so a starving or stuck thread shows while it lasts).
+ * Plain sleepers that did nothing are left out: their sleep is the rest of
+ * the interval.
+ */
+SEC("iter/task")
+int sched_iter(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *t = ctx->task;
+	struct pt_sched_rec *r;
+	struct acc_head copy = {};
+	struct sched_acc *a;
+	__u32 zero = 0, s1, i, pid;
+	__u64 at;
+	bool got = false;
+
+	if (!t)
 		return 0;
-	tag = acc->tag;
-	if (tag != TAG_EMPTY && take_and_move(acc, t, tag))
-		acc->tag = TAG_EMPTY;
+	pid = t->pid;
+	a = bpf_task_storage_get(&sched_store, t, NULL, 0);
+	if (!a)
+		a = bpf_map_lookup_elem(&sched_hash, &pid);
+	r = bpf_map_lookup_elem(&sched_scratch, &zero);
+	if (!a || !r)
+		return 0;
+	at = bpf_ktime_get_ns() + clock_off;
+	last_boundary = at;
+	for (i = 0; i < 4 && !got; i++) {
+		s1 = *(volatile __u32 *)&a->seq;
+		if (s1 & 1)
+			continue;	/* its CPU is writing: read again */
+		asm volatile("" ::: "memory");
+		copy.state = a->state;
+		copy.since = a->since;
+		copy.thr_base = a->thr_base;
+		copy.thr_cfs = a->thr_cfs;
+		copy.max_epoch = a->max_epoch;
+		copy.runq_max_ns = a->runq_max_ns;
+		copy.run_delay_mark = a->run_delay_mark;
+		copy.reclaim_ns = a->reclaim_ns;
+		copy.steal_base = a->steal_base;
+		if (a->reclaim_depth && a->reclaim_t0 && at > 0) {
+			__u64 k = bpf_ktime_get_ns();
+
+			if (k > a->reclaim_t0)
+				copy.reclaim_ns += k - a->reclaim_t0;
+		}
+		bpf_probe_read_kernel(&r->cum, sizeof(r->cum), &a->c);
+		/* the task's live fields too (last_queued, run_delay, its
+		 * cfs_rq): a switch after the copy would make them another
+		 * state's */
+		credit_open(&r->cum, &copy, t, at);
+		asm volatile("" ::: "memory");
+		got = *(volatile __u32 *)&a->seq == s1;
+	}
+	if (!got) {
+		pt_count_loss(PT_LOSS_STORAGE);	/* counted, never silent */
+		return 0;
+	}
+	if (copy.state == ST_DEAD)
+		return 0;	/* a zombie: its final record was sent */
+	if ((s1 | 0x80000000) == a->emitted && copy.state != ST(PT_WAIT_ONCPU) &&
+	    copy.state != ST(PT_WAIT_RUNQ) && copy.state != ST(PT_WAIT_IO) &&
+	    copy.state != ST(PT_WAIT_MEM) && copy.state != ST(PT_WAIT_LOCK) &&
+	    !(copy.state == ST(PT_WAIT_SLEEP) &&
+	      t->sched_info.last_queued > copy.since))
+		return 0;
+	r->flags = a->emitted ? 0 : PT_SCHED_REC_FIRST;
+	a->emitted = s1 | 0x80000000;	/* never 0 once read */
+	r->pid = t->pid;
+	r->tgid = t->tgid;
+	r->start_time = t->start_time;
+	r->cgroup_id = pt_task_cgroup_id(t);
+	BPF_CORE_READ_STR_INTO(&r->comm, t, comm);
+	r->max_epoch = copy.max_epoch;
+	r->runq_max_ns = copy.runq_max_ns;
+	r->at = at;
+	bpf_seq_write(seq, r, sizeof(*r));
 	return 0;
 }

@@ -12,13 +12,34 @@
  * missed event only moves bytes into a later sample, never loses them.
  *
  * Sample points: send/recv calls (also naming the owner, the task making
- * the call), every incoming segment (tcp_probe), retransmits, resets and
- * every state change.  The last sample is the transition to CLOSE, so a
- * connection that closes inside an interval still reports its bytes there.
+ * the call), every incoming segment (tcp_probe), retransmits, resets,
+ * every state change, and every tracked socket at the end of each interval
+ * (tcp_boundary_*, an iterator over the per-socket state userspace runs
+ * just before the epoch flip).  tcp_probe fires before the kernel processes
+ * the segment, so without that last reading a burst's final ACK, or an idle
+ * connection's last data, would land in a later interval, or never; the
+ * last sample of a closing connection is its transition to CLOSE.
+ *
+ * Owners: the task calling send/recv/connect/listen, or, for sockets that
+ * existed before perftop started or that it meets without a task, the
+ * process holding the socket's file (tcp_owners_*, a task_file iterator
+ * userspace runs once after attach and again whenever such a socket
+ * appears).  So connections that only send on kernels without
+ * sock_send_length (before 6.3) are attributed, filters included.
  *
  * Byte events are per call and per segment, so the results are aggregated
  * in a per-interval hash keyed by {socket, epoch}, not sent per event; the
  * rare state changes become flags on the same entry (docs/tcp.md).
+ *
+ * The per-socket state lives in a hash keyed by socket address (not in
+ * socket storage) because the interval-end reading must walk every
+ * tracked socket in every network namespace: bpf_for_each_map_elem can
+ * walk a hash, nothing can walk socket storage here (the storage map
+ * iterator, like every map-element iterator, does not load on this 6.18
+ * kernel: EPERM), and iter/tcp walks one namespace's share of the whole
+ * established hash per run (0.9 ms for 262144 buckets, per namespace).
+ * Entries go when the socket is destroyed (tcp_destroy_sock), or at CLOSE
+ * on kernels without that tracepoint.
  */
 #include "common.bpf.h"
 #include <bpf/bpf_endian.h>
@@ -43,22 +64,17 @@ struct tcp_sk_state {
 	__u64 pending;	/* PT_TCP_EV_* waiting for an interval entry */
 	__u64 closed;	/* reached CLOSE: counters are final */
 	__u64 gen;	/* incarnation, part of the interval key */
+	__u32 born_scan;	/* owner_scan_gen when perftop first met it */
+	__u32 pad;
 	struct tcp_owner owner;
 	struct pt_tcp_tuple tuple;
 };
 
-/* With BTF the kernel frees socket storage with the socket. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tcp_sk_state);
-} sk_states SEC(".maps");
-
-/* raw_tp fallback: keyed by socket address, deleted when the socket is
- * destroyed.  The loader shrinks it to one entry when tp_btf is used. */
+/* Per socket, keyed by its address; sized at load (tcp.c) from the
+ * sockets in use, never below 65536. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct tcp_sk_state);
@@ -89,7 +105,19 @@ struct {
 /* Set by the loader: tcp_destroy_sock exists (4.x kernels lack it). */
 const volatile bool have_destroy_tp = true;
 __u64 last_gen = 0;
+/* Owner scans (tcp_owners_*): userspace counts them here before each run,
+ * and runs one at the next interval end when a program sets
+ * owner_scan_wanted (a socket met without an owner). */
+__u32 owner_scan_gen = 0;
+__u32 owner_scan_wanted = 0;
 const struct pt_tcp_val zero_conn = {};
+
+/* bytes_acked / bytes_received (4.1+) are 64 bits; the sequence numbers
+ * compat.bpf.h falls back to are 32. */
+static __always_inline bool wide_bytes(void)
+{
+	return bpf_core_field_exists(struct tcp_sock, bytes_acked);
+}
 
 struct tcp_counts {
 	__u64 acked, rcvd, retrans, segs_out;
@@ -136,33 +164,61 @@ static __always_inline void read_counts(struct sock *sk, int state,
 }
 
 /*
- * Move the baseline to `now` and return what happened since.  Samplers on
- * two CPUs may race (softirq and a send call); the exchange makes every
- * delta end where the previous one started, so the sum stays exact even
- * when one delta comes out negative.  Mod 2^32: the pre-4.1 fallback
- * counters are sequence numbers.
+ * Move the baseline forward to `now` and return what happened since.
+ * Samplers on two CPUs may race (a softirq, a send call, the boundary
+ * iterator): the compare-and-swap only ever moves the baseline forward, so
+ * a sampler holding an older reading adds nothing and every unit is counted
+ * exactly once, by whoever moves the baseline past it, and never as a
+ * negative share of some interval.  A sampler that loses the race
+ * PT_TCP_CAS_TRIES times leaves its units to the next reading, which
+ * starts from the same baseline: later, never lost.
+ *
+ * `wide`: the kernel counter is 64 bits (bytes_acked, bytes_received), and
+ * so is the delta: a connection whose owner was unknown under -p/-c while
+ * it moved more than 2 GiB used to wrap through a 32-bit delta.  32-bit
+ * counters (total_retrans, segs_out, the pre-4.1 sequence numbers) are
+ * taken modulo 2^32.
  */
-static __always_inline __s64 advance(__u64 *last, __u64 now)
-{
-	__u64 prev = __sync_lock_test_and_set(last, now);
+#define PT_TCP_CAS_TRIES 8
 
-	return (__s32)(__u32)(now - prev);
+static __always_inline __u64 advance(__u64 *last, __u64 now, bool wide)
+{
+	__u64 prev = *(volatile __u64 *)last, seen, d;
+	int i;
+
+	for (i = 0; i < PT_TCP_CAS_TRIES; i++) {
+		d = wide ? now - prev : (__u32)(now - prev);
+		/* "Behind" (a stale reading) is a negative distance. */
+		if (!d || (wide ? (__s64)d < 0 : (__s32)d < 0))
+			return 0;
+		seen = __sync_val_compare_and_swap(last, prev, now);
+		if (seen == prev)
+			return d;
+		prev = seen;
+	}
+	return 0;
+}
+
+/* Name task t as the owner (thread pid; a task_file scan names the
+ * process leader). */
+static __always_inline void owner_of_task(struct tcp_owner *o,
+					  struct task_struct *t)
+{
+	o->pid = BPF_CORE_READ(t, pid);
+	o->tgid = BPF_CORE_READ(t, tgid);
+	o->cgroup_id = pt_task_cgroup_id(t);
+	BPF_CORE_READ_STR_INTO(&o->comm, t, comm);
+	o->wanted = pt_task_wanted(t);
+	o->known = 1;
 }
 
 static __always_inline void own_by_current(struct tcp_owner *o)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct task_struct *t;
 
 	if (o->known && o->pid == (__u32)id)
 		return;
-	t = (struct task_struct *)bpf_get_current_task();
-	o->pid = (__u32)id;
-	o->tgid = id >> 32;
-	o->cgroup_id = pt_task_cgroup_id(t);
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
-	o->wanted = pt_task_wanted(t);
-	o->known = 1;
+	owner_of_task(o, (struct task_struct *)bpf_get_current_task());
 }
 
 static __always_inline __u32 sk_netns(struct sock *sk)
@@ -196,10 +252,10 @@ static __always_inline void capture_tuple(struct pt_tcp_tuple *t,
 
 /* This interval's entry for the socket; a full map is counted. */
 static __always_inline struct pt_tcp_val *
-conn_entry(struct sock *sk, const struct tcp_sk_state *st)
+conn_entry(struct sock *sk, const struct tcp_sk_state *st, __u32 epoch)
 {
 	struct pt_tcp_key key = {
-		.sock = (__u64)sk, .epoch = pt_epoch(), .gen = (__u32)st->gen,
+		.sock = (__u64)sk, .epoch = epoch, .gen = (__u32)st->gen,
 	};
 	struct pt_tcp_val *v = bpf_map_lookup_elem(&tcp_conns, &key);
 	bool created;
@@ -233,9 +289,10 @@ static __always_inline void copy_owner(struct pt_tcp_val *v,
 static __always_inline void account(struct sock *sk, struct tcp_sk_state *st,
 				    int state, __u64 events, bool sample)
 {
-	__s64 tx = 0, rx = 0, retrans = 0, segs = 0;
+	__u64 tx = 0, rx = 0, retrans = 0, segs = 0;
 	struct pt_tcp_val *v;
 	struct tcp_counts c;
+	__u32 e;
 
 	/* A filter is on and no task has shown up yet: keep the baseline
 	 * and the events until one does, and decide then. */
@@ -246,19 +303,23 @@ static __always_inline void account(struct sock *sk, struct tcp_sk_state *st,
 	}
 	if (sample) {
 		read_counts(sk, state, &c);
-		tx = advance(&st->acked, c.acked);
-		rx = advance(&st->rcvd, c.rcvd);
-		retrans = advance(&st->retrans, c.retrans);
-		segs = advance(&st->segs_out, c.segs_out);
+		tx = advance(&st->acked, c.acked, wide_bytes());
+		rx = advance(&st->rcvd, c.rcvd, wide_bytes());
+		retrans = advance(&st->retrans, c.retrans, false);
+		segs = advance(&st->segs_out, c.segs_out, false);
 	}
 	if (!st->owner.wanted)
 		return;
 	if (!(tx | rx | retrans | segs) && !events && !st->pending)
 		return;
 	capture_tuple(&st->tuple, sk);
-	v = conn_entry(sk, st);
-	if (!v)
+	/* in flight on its epoch until the last write (common.bpf.h) */
+	e = pt_epoch_enter();
+	v = conn_entry(sk, st, e);
+	if (!v) {
+		pt_epoch_exit(e);
 		return;
+	}
 	if (tx)
 		__sync_fetch_and_add(&v->tx_bytes, tx);
 	if (rx)
@@ -274,29 +335,23 @@ static __always_inline void account(struct sock *sk, struct tcp_sk_state *st,
 		__sync_fetch_and_or(&v->events, events);
 	if (v->pid != st->owner.pid)
 		copy_owner(v, &st->owner);
+	pt_epoch_exit(e);
 }
 
 /* Find the socket's state; with `init`, create it from there if absent. */
 static __always_inline struct tcp_sk_state *
-sk_state(struct sock *sk, bool btf, struct tcp_sk_state *init)
+sk_state(struct sock *sk, struct tcp_sk_state *init)
 {
 	struct tcp_sk_state *st;
 	__u64 key = (__u64)sk;
 
-	if (btf) {
-		st = bpf_sk_storage_get(&sk_states, sk, init, init ?
-					BPF_SK_STORAGE_GET_F_CREATE : 0);
-		if (!st && init)
-			pt_count_loss(PT_LOSS_STORAGE);
-		return st;
-	}
 	st = bpf_map_lookup_elem(&sk_state_hash, &key);
 	if (st || !init)
 		return st;
 	bpf_map_update_elem(&sk_state_hash, &key, init, BPF_NOEXIST);
 	st = bpf_map_lookup_elem(&sk_state_hash, &key);
 	if (!st)
-		pt_count_loss(PT_LOSS_MAP_FULL);
+		pt_count_loss(PT_LOSS_STORAGE);
 	return st;
 }
 
@@ -313,20 +368,24 @@ static __always_inline void init_state(struct tcp_sk_state *init,
 	init->retrans = c.retrans;
 	init->segs_out = c.segs_out;
 	init->gen = __sync_fetch_and_add(&last_gen, 1) + 1;
+	init->born_scan = owner_scan_gen;
 	capture_tuple(&init->tuple, sk);
 	init->owner.wanted = !filter_tgid_on && !filter_cgroup_id;
 }
 
 /* The socket's state, created for a connection perftop meets mid-way. */
-static __always_inline struct tcp_sk_state *track(struct sock *sk, bool btf,
-						  int state)
+static __always_inline struct tcp_sk_state *track(struct sock *sk, int state)
 {
-	struct tcp_sk_state *st = sk_state(sk, btf, NULL), init;
+	struct tcp_sk_state *st = sk_state(sk, NULL), init;
 
 	if (st || !data_state(state))
 		return st;
 	init_state(&init, sk, state);
-	return sk_state(sk, btf, &init);
+	st = sk_state(sk, &init);
+	/* No task in sight: the next owner scan looks for its file. */
+	if (st && !st->owner.known)
+		owner_scan_wanted = 1;
+	return st;
 }
 
 static __always_inline int sk_state_now(struct sock *sk)
@@ -336,10 +395,10 @@ static __always_inline int sk_state_now(struct sock *sk)
 
 /* Send/recv calls, segments, retransmits: sample; `own` names the caller
  * as owner (only for hooks that run in the calling task). */
-static __always_inline int on_sample(struct sock *sk, bool btf, bool own)
+static __always_inline int on_sample(struct sock *sk, bool own)
 {
 	int state = sk_state_now(sk);
-	struct tcp_sk_state *st = track(sk, btf, state);
+	struct tcp_sk_state *st = track(sk, state);
 
 	if (!st)
 		return 0;
@@ -357,7 +416,7 @@ static __always_inline int on_sample(struct sock *sk, bool btf, bool own)
 }
 
 /* send/recv tracepoints fire for every socket type. */
-static __always_inline int on_call(struct sock *sk, bool btf)
+static __always_inline int on_call(struct sock *sk)
 {
 	__u16 family;
 
@@ -366,10 +425,10 @@ static __always_inline int on_call(struct sock *sk, bool btf)
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	return on_sample(sk, btf, true);
+	return on_sample(sk, true);
 }
 
-static __always_inline int on_reset(struct sock *sk, bool btf)
+static __always_inline int on_reset(struct sock *sk)
 {
 	struct tcp_sk_state *st;
 	int state;
@@ -381,7 +440,7 @@ static __always_inline int on_reset(struct sock *sk, bool btf)
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV ||
 	    state == TCP_LISTEN)
 		return 0;
-	st = track(sk, btf, state);
+	st = track(sk, state);
 	if (st)
 		account(sk, st, state, PT_TCP_EV_RESET,
 			data_state(state) && !st->closed);
@@ -412,19 +471,19 @@ static __always_inline void on_listen(struct sock *sk, bool start)
 
 /* connect(): counting starts at zero; the tuple is complete only after the
  * source port is chosen, so the event waits in `pending`. */
-static __always_inline void on_connect(struct sock *sk, bool btf)
+static __always_inline void on_connect(struct sock *sk)
 {
 	struct tcp_sk_state init, *st;
 
 	init_state(&init, sk, TCP_SYN_SENT);
 	own_by_current(&init.owner);
 	init.pending = PT_TCP_EV_CONNECT;
-	st = sk_state(sk, btf, &init);
+	st = sk_state(sk, &init);
 	if (st)	/* a socket connecting again: start over */
 		__builtin_memcpy(st, &init, sizeof(init));
 }
 
-static __always_inline void on_established(struct sock *sk, int old, bool btf)
+static __always_inline void on_established(struct sock *sk, int old)
 {
 	struct tcp_sk_state init, *st;
 	struct listen_key k;
@@ -441,34 +500,37 @@ static __always_inline void on_established(struct sock *sk, int old, bool btf)
 		lo = bpf_map_lookup_elem(&listeners, &k);
 		if (lo)
 			init.owner = *lo;
-		st = sk_state(sk, btf, &init);
+		st = sk_state(sk, &init);
 		if (st)
 			account(sk, st, TCP_ESTABLISHED, PT_TCP_EV_ACCEPT, true);
 		return;
 	}
-	st = sk_state(sk, btf, NULL);
+	st = sk_state(sk, NULL);
 	if (st) {
 		/* bytes_acked just counted our SYN: not payload. */
 		read_counts(sk, TCP_ESTABLISHED, &c);
 		__sync_lock_test_and_set(&st->acked, c.acked);
 	} else {
-		st = track(sk, btf, TCP_ESTABLISHED);
+		st = track(sk, TCP_ESTABLISHED);
 		if (!st)
 			return;
 	}
 	account(sk, st, TCP_ESTABLISHED, 0, true);
 }
 
-/* raw_tp fallback: forget a socket that is going away. */
+/* Forget a socket that is going away.  Under -p/-c, one whose owner never
+ * became known took its events and bytes along, unreported: counted. */
 static __always_inline void sk_state_forget(struct sock *sk)
 {
 	__u64 key = (__u64)sk;
+	struct tcp_sk_state *st = bpf_map_lookup_elem(&sk_state_hash, &key);
 
+	if (st && !st->owner.known && !st->owner.wanted)
+		pt_count_loss(PT_LOSS_OWNER_UNKNOWN);
 	bpf_map_delete_elem(&sk_state_hash, &key);
 }
 
-static __always_inline int on_set_state(struct sock *sk, int old, int new,
-					bool btf)
+static __always_inline int on_set_state(struct sock *sk, int old, int new)
 {
 	struct tcp_sk_state *st;
 	bool final;
@@ -482,16 +544,16 @@ static __always_inline int on_set_state(struct sock *sk, int old, int new,
 		return 0;
 	}
 	if (new == TCP_SYN_SENT) {
-		on_connect(sk, btf);
+		on_connect(sk);
 		return 0;
 	}
 	if (new == TCP_ESTABLISHED) {
-		on_established(sk, old, btf);
+		on_established(sk, old);
 		return 0;
 	}
 	if (new == TCP_SYN_RECV)
 		return 0;	/* a child being born: counted once established */
-	st = track(sk, btf, old);
+	st = track(sk, old);
 	if (!st)
 		return 0;
 	final = new == TCP_CLOSE;
@@ -501,7 +563,7 @@ static __always_inline int on_set_state(struct sock *sk, int old, int new,
 		(data_state(old) || old == TCP_SYN_SENT));
 	if (final) {
 		st->closed = 1;
-		if (!btf && !have_destroy_tp)
+		if (!have_destroy_tp)
 			sk_state_forget(sk);
 	}
 	return 0;
@@ -509,66 +571,162 @@ static __always_inline int on_set_state(struct sock *sk, int old, int new,
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tpbtf_set_state, const struct sock *sk, int old, int new)
-{ return on_set_state((struct sock *)sk, old, new, true); }
+{ return on_set_state((struct sock *)sk, old, new); }
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(rawtp_set_state, const struct sock *sk, int old, int new)
-{ return on_set_state((struct sock *)sk, old, new, false); }
+{ return on_set_state((struct sock *)sk, old, new); }
 
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tpbtf_tcp_probe, struct sock *sk)
-{ return on_sample(sk, true, false); }
+{ return on_sample(sk, false); }
 SEC("raw_tp/tcp_probe")
 int BPF_PROG(rawtp_tcp_probe, struct sock *sk)
-{ return on_sample(sk, false, false); }
+{ return on_sample(sk, false); }
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tpbtf_tcp_retransmit_skb, const struct sock *sk)
-{ return on_sample((struct sock *)sk, true, false); }
+{ return on_sample((struct sock *)sk, false); }
 SEC("raw_tp/tcp_retransmit_skb")
 int BPF_PROG(rawtp_tcp_retransmit_skb, const struct sock *sk)
-{ return on_sample((struct sock *)sk, false, false); }
+{ return on_sample((struct sock *)sk, false); }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tpbtf_sock_send_length, struct sock *sk)
-{ return on_call(sk, true); }
+{ return on_call(sk); }
 SEC("raw_tp/sock_send_length")
 int BPF_PROG(rawtp_sock_send_length, struct sock *sk)
-{ return on_call(sk, false); }
+{ return on_call(sk); }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tpbtf_sock_recv_length, struct sock *sk)
-{ return on_call(sk, true); }
+{ return on_call(sk); }
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(rawtp_sock_recv_length, struct sock *sk)
-{ return on_call(sk, false); }
+{ return on_call(sk); }
 
 /* Kernels without sock_recv_length: receive calls still name the owner
  * (tcp_recvmsg adjusts the receive space in the reading task). */
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tpbtf_tcp_rcv_space_adjust, struct sock *sk)
-{ return on_sample(sk, true, true); }
+{ return on_sample(sk, true); }
 SEC("raw_tp/tcp_rcv_space_adjust")
 int BPF_PROG(rawtp_tcp_rcv_space_adjust, struct sock *sk)
-{ return on_sample(sk, false, true); }
+{ return on_sample(sk, true); }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tpbtf_tcp_receive_reset, struct sock *sk)
-{ return on_reset(sk, true); }
+{ return on_reset(sk); }
 SEC("raw_tp/tcp_receive_reset")
 int BPF_PROG(rawtp_tcp_receive_reset, struct sock *sk)
-{ return on_reset(sk, false); }
+{ return on_reset(sk); }
 
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tpbtf_tcp_send_reset, const struct sock *sk)
-{ return on_reset((struct sock *)sk, true); }
+{ return on_reset((struct sock *)sk); }
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(rawtp_tcp_send_reset, const struct sock *sk)
-{ return on_reset((struct sock *)sk, false); }
+{ return on_reset((struct sock *)sk); }
 
-/* Only the fallback needs it: socket storage dies with the socket. */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tpbtf_tcp_destroy_sock, struct sock *sk)
+{
+	sk_state_forget(sk);
+	return 0;
+}
 SEC("raw_tp/tcp_destroy_sock")
 int BPF_PROG(rawtp_tcp_destroy_sock, struct sock *sk)
 {
 	sk_state_forget(sk);
+	return 0;
+}
+
+/* ---- programs userspace runs ---- */
+
+/*
+ * Interval end: read every tracked socket's counters into the interval
+ * that is ending (userspace runs this just before it flips the epoch), so
+ * bytes land in the interval they moved in even when no later event would
+ * read them.
+ *
+ * The key is the socket's address.  TCP sockets are SLAB_TYPESAFE_BY_RCU
+ * and this runs under rcu_read_lock, so the memory is a TCP socket while
+ * we read it.  It is the socket of this entry unless that one was
+ * destroyed and the memory reused meanwhile: but a socket passes CLOSE
+ * (which sets `closed`) before its entry goes at tcp_destroy_sock, and a
+ * new socket at that address replaces the entry (connect, accept, first
+ * sight) before it moves a byte; so an entry not `closed` names the live
+ * socket at its address.
+ */
+static long boundary_one(struct bpf_map *map, __u64 *key,
+			 struct tcp_sk_state *st, void *ctx)
+{
+	struct sock *sk = (struct sock *)*key;
+	int state;
+
+	if (st->closed)
+		return 0;
+	state = sk_state_now(sk);
+	if (data_state(state))
+		account(sk, st, state, 0, true);
+	return 0;
+}
+
+SEC("raw_tp")
+int tcp_boundary(void *ctx)
+{
+	bpf_for_each_map_elem(&sk_state_hash, boundary_one, NULL, 0);
+	return 0;
+}
+
+/*
+ * Owners from open files: every process's TCP sockets (threads sharing a
+ * file table are visited once, as their leader).  A listener's owner goes
+ * to `listeners` unless a listen() after attach already named one; a
+ * connection is tracked from here on, and a socket without an owner gets
+ * this one.  An owner named by a send/recv/connect stays: it is the task
+ * really doing the I/O.
+ */
+SEC("iter/task_file")
+int tcp_owners(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct tcp_sk_state *st, init;
+	struct tcp_owner o = {};
+	struct listen_key k;
+	struct socket *so;
+	struct sock *sk;
+	__u16 family;
+	int state;
+
+	if (!task || !file)
+		return 0;
+	so = bpf_sock_from_file(file);
+	if (!so)
+		return 0;
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk || pt_sk_protocol(sk) != IPPROTO_TCP)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	state = sk_state_now(sk);
+	if (state == TCP_LISTEN) {
+		owner_of_task(&o, task);
+		listen_key_of(&k, sk);
+		bpf_map_update_elem(&listeners, &k, &o, BPF_NOEXIST);
+		return 0;
+	}
+	st = sk_state(sk, NULL);
+	if (st) {
+		if (!st->owner.known)
+			owner_of_task(&st->owner, task);
+		return 0;
+	}
+	if (!data_state(state))
+		return 0;
+	init_state(&init, sk, state);
+	owner_of_task(&init.owner, task);
+	sk_state(sk, &init);
 	return 0;
 }

@@ -29,6 +29,11 @@ enum pt_loss_kind {
 	PT_LOSS_RINGBUF = 0,	/* bpf_ringbuf_reserve() failed: buffer full */
 	PT_LOSS_MAP_FULL = 1,	/* aggregation map had no free entry */
 	PT_LOSS_STORAGE = 2,	/* task/socket storage could not be created */
+	PT_LOSS_UNTRACKED = 3,	/* block: a completion under -p/-c of a request
+				 * perftop never saw start: its issuer, so
+				 * whether it is wanted, is unknown */
+	PT_LOSS_OWNER_UNKNOWN = 4,	/* tcp: a connection under -p/-c went
+					 * away before any owner was known */
 	PT_LOSS_NR,
 };
 
@@ -40,6 +45,13 @@ enum pt_loss_kind {
 #define PT_HIST_MAX_LOG2 36	/* values >= 2^36 ns (~69 s) share the top bucket */
 #define PT_HIST_BUCKETS (PT_HIST_LINEAR + (PT_HIST_MAX_LOG2 - 4) * 8)
 
+/* Programs in flight per CPU, per epoch half (bpf/common.bpf.h,
+ * pt_epoch_enter()); one cache line per CPU. */
+struct pt_inflight {
+	__u64 n[2];
+	__u64 pad[6];
+};
+
 /* Key of every per-interval aggregation map. */
 struct pt_key {
 	__u32 id;	/* thread id, CPU number, ... */
@@ -47,28 +59,89 @@ struct pt_key {
 };
 
 /* ---- sched ---- */
-struct pt_sched_task_val {
-	__u32 tgid;
-	__u32 pad;
-	__u64 cgroup_id;
-	char comm[PT_COMM_LEN];
-	__u64 runq_wait_ns;
-	__u64 runq_count;
-	__u64 runq_max_ns;
-	__u64 oncpu_ns;
-	/* Kernel-side bookkeeping: 1 + the thread's schedstat run_delay as of
-	 * its last switch in or out (kept across intervals in the thread's
-	 * task storage; per interval in the hash-only paths); 0 when not yet
-	 * seen. */
-	__u64 run_delay_mark;
-	__u32 hist[PT_HIST_BUCKETS];
+
+/*
+ * Where a thread's wall time goes, one class at a time (docs/design.md,
+ * "Wait causes").  The classes of a thread add up to the time it was seen.
+ */
+enum pt_wait_class {
+	PT_WAIT_ONCPU = 0,	/* running */
+	PT_WAIT_RUNQ,		/* runnable, waiting for a CPU */
+	PT_WAIT_THROTTLED,	/* runnable, its cgroup out of CPU quota */
+	PT_WAIT_IO,		/* blocked with in_iowait (io_schedule) */
+	PT_WAIT_MEM,		/* blocked with in_memstall (reclaim, thrashing) */
+	PT_WAIT_LOCK,		/* blocked in futex() or on a kernel lock */
+	PT_WAIT_SLEEP,		/* any other sleep */
+	PT_WAIT_STEAL,		/* on a CPU the hypervisor took away (steal
+				 * time, a guest with paravirt accounting):
+				 * the kernel does not charge it as run time */
+	PT_WAIT_NR,
 };
 
+/*
+ * A thread's counters since it was first seen: only ever growing, so an
+ * interval's figures are the difference of two reads and nothing is moved
+ * or reset at an interval's end (nothing to lose there).
+ */
+struct pt_sched_cum {
+	__u64 ns[PT_WAIT_NR];	/* time per class */
+	__u64 waits[PT_WAIT_NR];	/* episodes per class ended */
+	__u64 vol_switches;	/* switched out asleep (nvcsw) */
+	__u64 invol_switches;	/* switched out runnable (nivcsw) */
+	__u64 runq_wait_ns;	/* completed run-queue waits (run_delay) */
+	__u64 runq_count;
+	__u32 hist[PT_HIST_BUCKETS];	/* of those waits */
+};
+
+#define PT_SCHED_REC_DEAD 1	/* its last switch: no more records */
+#define PT_SCHED_REC_FIRST 2	/* first record of this thread */
+
+/* One thread's counters as read at an interval's end (task iterator, as
+ * bpf_seq_write() output) or at its last switch (ring buffer, `dead`). */
+struct pt_sched_rec {
+	__u32 pid;
+	__u32 tgid;
+	__u64 start_time;	/* with pid, the thread's identity */
+	__u64 cgroup_id;
+	char comm[PT_COMM_LEN];
+	__u32 flags;		/* PT_SCHED_REC_* */
+	__u32 max_epoch;	/* runq_max_ns is of this epoch's waits */
+	__u64 runq_max_ns;
+	__u64 at;		/* run-queue clock the figures run to */
+	struct pt_sched_cum cum;	/* open state credited up to `at` */
+};
+
+/*
+ * Where threads wait: the kernel stack of a thread whose blocked wait (I/O,
+ * memory, lock) lasted at least the family's site threshold, taken as it
+ * is switched back in, summed per thread, class and stack per interval.
+ */
+#define PT_SITE_DEPTH 16
+#define PT_DEF_SITE_ENTRIES 4096	/* per epoch half */
+
+struct pt_site_key {
+	__u32 pid;
+	__u32 epoch;
+	__u32 class;		/* enum pt_wait_class */
+	__u32 tgid;
+	__u64 ips[PT_SITE_DEPTH];	/* innermost first, 0-padded */
+};
+
+struct pt_site_val {
+	__u64 ns;		/* blocked time of those waits */
+	__u64 count;
+	__u64 cgroup_id;
+	char comm[PT_COMM_LEN];
+};
+
+/* Per CPU, also only growing (indexed by CPU). */
 struct pt_sched_cpu_val {
 	__u64 runq_wait_ns;
 	__u64 runq_count;
-	__u64 runq_max_ns;
-	__u64 oncpu_ns;	/* non-idle time on this CPU */
+	__u64 oncpu_ns;		/* non-idle time on this CPU */
+	__u64 runq_max_ns;	/* of epoch max_epoch's waits */
+	__u32 max_epoch;
+	__u32 pad;
 	__u32 hist[PT_HIST_BUCKETS];
 };
 
@@ -167,11 +240,23 @@ struct pt_tcp_val {
 	char comm[PT_COMM_LEN];
 	struct pt_tcp_tuple tuple;
 	__u32 srtt_us;		/* at the last event of the interval */
-	__s64 tx_bytes;		/* deltas; a racing sampler can make one */
-	__s64 rx_bytes;		/* interval's share negative, the sum over */
-	__s64 retransmits;	/* intervals stays exact */
-	__s64 segs_out;
+	__u64 tx_bytes;		/* deltas of the socket's counters, never */
+	__u64 rx_bytes;		/* negative: the baseline only moves */
+	__u64 retransmits;	/* forward (advance() in bpf/tcp.bpf.c) */
+	__u64 segs_out;
 	__u64 events;		/* PT_TCP_EV_* */
+};
+
+/* ---- OOM kills: one record per oom:mark_victim ---- */
+struct pt_oom_event {
+	__u32 pid;		/* victim thread (the tracepoint's pid) */
+	__u32 tgid;		/* 0: unknown (the tracepoint gave only a pid) */
+	__u64 cgroup_id;	/* victim's, naming hierarchy; 0 unknown */
+	__u64 rss_pages;	/* anon + file + shmem, as the kernel's own
+				 * tracepoint computes them; 0 unknown */
+	__u32 has_task;		/* tgid..rss_pages come from the victim */
+	__u32 pad;
+	char comm[PT_COMM_LEN];
 };
 
 #endif /* PERFTOP_H */

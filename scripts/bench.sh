@@ -14,6 +14,8 @@
 #   perftop-F   perftop record --probes F -i 1
 #   perftop-all perftop record with every family this build has
 #   bpftrace    the bpftrace tool for the same question (peer)
+#   runqlat, offcputime  (sched) libbpf-tools' runqlat and offcputime
+#               (Debian package libbpf-tools): issue #12's cost peers
 # Slowdown is the workload's CPU time (and, separately, wall time) over the
 # baseline of the same round; the table shows the median over rounds and the
 # min..max spread.  On a shared machine CPU time is the steadier of the two.
@@ -23,7 +25,9 @@
 #                                     $OUT/bench/performance.md
 #   BENCH_DOC=FILE                    write the report there instead
 #   BENCH_ONLY=sched,fault,...        only these workloads (and no extras
-#                                     unless "extras" is listed)
+#                                     unless "extras" is listed; "html":
+#                                     report --html over one hour;
+#                                     "progcost": the BPF time per switch)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,10 +36,11 @@ case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 PERFTOP=$OUT/perftop
 BENCH=$OUT/bench
 QUICK=${BENCH_QUICK:-0}
-ONLY=${BENCH_ONLY:-sched,fault,io,tcp,extras}
+ONLY=${BENCH_ONLY:-sched,fault,io,tcp,html,extras}
 ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CPU=$(($(nproc) - 1))	# workloads run pinned here
 ALL_FAMILIES="sched fault block tcp"
+LIBBPF_TOOLS=${LIBBPF_TOOLS:-/usr/sbin}	# Debian's libbpf-tools
 
 if [ "$QUICK" = 1 ]; then
 	ROUNDS=${BENCH_ROUNDS:-2}
@@ -200,6 +205,11 @@ start_tracer() {
 	bpftrace)
 		bpftrace "$WORK/$wl.bt" >"$TRACER_OUT" 2>"$TRACER_OUT.err" &
 		TRACER_PID=$!; wait_for "$TRACER_OUT" bench-ready ;;
+	runqlat | offcputime)
+		# both print "Tracing ..." once attached (line-buffered: into a
+		# file, stdio would hold it); run until SIGINT
+		stdbuf -oL "$LIBBPF_TOOLS/$cfg" >"$TRACER_OUT" 2>"$TRACER_OUT.err" &
+		TRACER_PID=$!; wait_for "$TRACER_OUT" Tracing ;;
 	esac
 	PIDS+=("$TRACER_PID")
 }
@@ -319,6 +329,10 @@ configs_for() {
 	echo "perftop-$fam"
 	[ "$(echo $FAMILIES | wc -w)" -gt 1 ] && echo perftop-all
 	echo bpftrace
+	if [ "$wl" = sched ] && [ -x "$LIBBPF_TOOLS/runqlat" ] &&
+		[ -x "$LIBBPF_TOOLS/offcputime" ]; then
+		printf '%s\n' runqlat offcputime
+	fi
 }
 
 run_one() {	# WORKLOAD CONFIG ROUND
@@ -371,6 +385,54 @@ measure_idle() {
 	extra idle_cpu_pct "$(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" \
 		-v ns=$((t1 - t0)) 'BEGIN {printf "%.2f", 100 * t / hz / (ns / 1e9)}')"
 	extra idle_load "$load"
+}
+
+# `report --html` over one hour at 1 s: a real 20 s recording of this
+# machine, all families, with six spinners on two CPUs for the middle 10 s
+# (so the page has findings, culprits and their timelines), repeated to
+# 3600 intervals (scripts/bench/extend_trace.py: the same snapshots, their
+# times moved to follow each other).  Five runs each of `report --html`
+# and of `report` alone (reading and evaluating the trace, the part the
+# page shares), wall time; page size; peak RSS.
+measure_html() {
+	local i pids=() t0 ms st rec
+	"$PERFTOP" record -i 1 -d 20 -f -o "$WORK/html-real.json" 2>/dev/null &
+	rec=$!
+	PIDS+=("$rec")
+	sleep 5
+	for i in 1 2 3 4 5 6; do
+		taskset -c 0-1 sh -c 'while :; do :; done' &
+		pids+=($!)
+	done
+	PIDS+=("${pids[@]}")
+	sleep 10
+	kill "${pids[@]}"
+	wait "$rec" || true
+	python3 "$ROOT/scripts/bench/extend_trace.py" "$WORK/html-real.json" 		"$WORK/html-hour.json" 3600
+	extra html_trace_bytes "$(stat -c %s "$WORK/html-hour.json")"
+	extra html_real_bytes "$(stat -c %s "$WORK/html-real.json")"
+	cat "$WORK/html-hour.json" >/dev/null	# in the page cache for all
+	for mode in html text; do
+		local times=()
+		for i in 1 2 3 4 5; do
+			t0=$(now_ns)
+			st=0
+			if [ $mode = html ]; then
+				/usr/bin/time -f %M -o "$WORK/html-rss" "$PERFTOP" report \
+					"$WORK/html-hour.json" --html "$WORK/hour.html" \
+					--force >/dev/null || st=$?
+			else
+				"$PERFTOP" report "$WORK/html-hour.json" >/dev/null || st=$?
+			fi
+			ms=$((($(now_ns) - t0) / 1000000))
+			[ $st -le 2 ] || die "report${mode/text/} over the hour exited $st"
+			times+=("$ms")
+		done
+		extra "html_hour_$mode" "$(printf '%s\n' "${times[@]}" | sort -n |
+			awk '{v[NR] = $1} END {print v[3], v[1], v[5]}')"
+	done
+	extra html_bytes "$(stat -c %s "$WORK/hour.html")"
+	extra html_rss_kb "$(tail -1 "$WORK/html-rss")"	# after "exited with status 1"
 }
 
 # Time from exec to the first screen with data of the interactive
@@ -452,7 +514,9 @@ EOF
 # run; the empty programs show that baseline.
 measure_progcost() {
 	local cfg max_id c0 c1
-	for cfg in floor floor-runqlat floor-tp perftop-sched bpftrace; do
+	local peers=
+	[ -x "$LIBBPF_TOOLS/runqlat" ] && peers="runqlat offcputime"
+	for cfg in floor floor-runqlat floor-tp perftop-sched bpftrace $peers; do
 		max_id=$(bpftool prog show | sed -n 's/^\([0-9]*\):.*/\1/p' | sort -n | tail -1)
 		start_tracer sched "$cfg"
 		sysctl -qw kernel.bpf_stats_enabled=1
@@ -612,6 +676,7 @@ main() {
 		[ "$wl" = io ] && setup_io
 		run_matrix "$wl"
 	done
+	has html && measure_html
 	if has extras; then
 		measure_idle
 		measure_startup
@@ -621,6 +686,8 @@ main() {
 			measure_drops
 			measure_flood
 		fi
+	elif has progcost; then
+		measure_progcost	# BENCH_ONLY=sched,progcost: the scheduler alone
 	fi
 	extra load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 	extra bench_seconds $(($(date +%s) - t0))

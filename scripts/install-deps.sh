@@ -2,18 +2,32 @@
 # Install perftop's build and test dependencies from Debian's archive.
 #   scripts/install-deps.sh              install everything
 #   scripts/install-deps.sh --if-missing only when something is missing
+#   scripts/install-deps.sh --vm [--if-missing]  the VM test bed's packages
+#                                        (make vmtest, scripts/vmtest.sh)
 # Runs as root (no sudo here); prefix sudo yourself if you are not root.
 set -euo pipefail
 
 BUILD_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libcjson-dev libncurses-dev pkg-config"
+	libcjson-dev libncurses-dev libmicrohttpd-dev pkg-config"
 TEST_PKGS="libcmocka-dev python3 tmux iproute2 nftables util-linux procps
-	fio iperf3 e2fsprogs valgrind libclang-rt-14-dev gzip"
-BENCH_PKGS="linux-perf bpftrace"
+	fio iperf3 e2fsprogs valgrind libclang-rt-14-dev gzip chromium
+	libxml2-utils prometheus curl man-db groff-base"
+BENCH_PKGS="linux-perf bpftrace nginx-light wrk"
+# make vmtest: QEMU, a static busybox for the guest's initramfs, kmod
+# (depmod) and the decompressors for Debian's kernel images and modules;
+# objcopy (binutils) takes the BTF out of a kernel image.
+VM_PKGS="qemu-system-x86 qemu-utils busybox-static kmod xz-utils zstd binutils
+	dpkg apt"
+
+WANT="$BUILD_PKGS $TEST_PKGS $BENCH_PKGS"
+if [ "${1:-}" = "--vm" ]; then
+	WANT=$VM_PKGS
+	shift
+fi
 
 missing() {
 	local p
-	for p in $BUILD_PKGS $TEST_PKGS $BENCH_PKGS; do
+	for p in $WANT; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 			grep -q "install ok installed" || echo "$p"
 	done

@@ -4,11 +4,13 @@ set -euo pipefail
 PERFTOP=${PERFTOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/perftop}
 TMP=$(mktemp -d /tmp/perftop-test.XXXXXX)
 CLEANUP=()
+CGROUP_DIRS=()	# cgroup_make's, removed last, deepest first
 cleanup() {
-	local c
+	local c i
 	for c in "${CLEANUP[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
 	jobs -p | xargs -r kill 2>/dev/null || true
 	wait 2>/dev/null || true
+	for ((i = ${#CGROUP_DIRS[@]} - 1; i >= 0; i--)); do cgroup_remove "${CGROUP_DIRS[i]}"; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -22,6 +24,25 @@ need_root() {
 need_cmd() {
 	local c
 	for c in "$@"; do command -v "$c" >/dev/null || skip "needs $c (scripts/install-deps.sh)"; done
+}
+
+# TEXT as an extended regular expression matching itself: a kernel
+# release such as 6.12.117+deb12-amd64 is not a pattern.
+re_quote() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
+
+# start_spinners N CPUS [NAME]: N busy loops pinned to CPUS (taskset
+# list), each a copy of bash named NAME (default ptspin) so their comm is
+# distinctive; their pids in SPIN_PIDS, killed at exit.
+start_spinners() {
+	local n=$1 cpus=$2 name=${3:-ptspin} i
+	need_cmd taskset
+	cp /bin/bash "$TMP/$name"
+	SPIN_PIDS=()
+	for ((i = 0; i < n; i++)); do
+		taskset -c "$cpus" "$TMP/$name" -c 'while :; do :; done' &
+		SPIN_PIDS+=($!)
+	done
+	on_exit "kill ${SPIN_PIDS[*]}"
 }
 
 # Wait until FILE has a line matching PATTERN (max SEC seconds).
@@ -72,4 +93,113 @@ table inet pt_test {
 	}
 }
 NFT
+}
+
+# The cgroup hierarchy perftop names tasks by (docs/cgroups.md): cgroup2
+# when cpu or memory is bound to it (or it is alone), else the v1 cpu
+# hierarchy, else v1 memory.  Sets CG_HIER (v2, v1:cpu, v1:memory) and
+# CG_MNT; skips when none is mounted.
+cgroup_naming_hier() {
+	local v2 v1cpu v1mem
+	v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	v1cpu=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpu(,|$)/ { print $2; exit }' /proc/self/mounts)
+	v1mem=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/self/mounts)
+	if [ -n "$v2" ] && { grep -qwE 'cpu|memory' "$v2/cgroup.controllers" || [ -z "$v1cpu$v1mem" ]; }; then
+		CG_HIER=v2 CG_MNT=$v2
+	elif [ -n "$v1cpu" ]; then
+		CG_HIER=v1:cpu CG_MNT=$v1cpu
+	elif [ -n "$v1mem" ]; then
+		CG_HIER=v1:memory CG_MNT=$v1mem
+	else
+		skip "no cgroup filesystem mounted"
+	fi
+}
+
+# cgroup_pair DIR: a task that switches often inside cgroup DIR ($INSIDE)
+# and one outside it ($OUTSIDE), both killed at exit.
+cgroup_pair() {
+	local cg=$1
+	(echo $BASHPID > "$cg/cgroup.procs"; exec bash -c 'while :; do sleep 0.005; done') &
+	INSIDE=$!
+	bash -c 'while :; do sleep 0.005; done' &
+	OUTSIDE=$!
+	sleep 0.3
+	grep -qx "$INSIDE" "$cg/cgroup.procs" || fail "could not move $INSIDE into $cg"
+}
+
+# mkdir -p cgroup path $2 under mount $1; every directory it creates is
+# removed on exit (deepest first, its tasks killed first).
+cgroup_make() {
+	local d=$1 part
+	local IFS=/
+	for part in $2; do
+		[ -n "$part" ] || continue
+		d="$d/$part"
+		if [ ! -d "$d" ]; then
+			mkdir "$d"
+			CGROUP_DIRS+=("$d")
+		fi
+	done
+}
+
+# Kill what is left in cgroup $1 and remove it (a cgroup with tasks, or
+# whose last task is still exiting, cannot be removed: retry for 2 s).
+cgroup_remove() {
+	local d=$1 i
+	for ((i = 0; i < 40; i++)); do
+		[ -d "$d" ] || return 0
+		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
+		rmdir "$d" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "warning: could not remove cgroup $d" >&2
+}
+
+# Sets CG_DIR to the directory of cgroup path $1 that holds controller $2
+# (cpu, memory, cpuacct): on cgroup2 the one tree, with $2 enabled down to
+# it; on v1 the same path on that controller's mount.  Created, and
+# removed on exit (call it directly, not in $(...)).
+cgroup_ctrl_dir() {
+	local rel=$1 ctrl=$2 mnt d part
+	local IFS=/
+	if [ "$CG_HIER" = v2 ]; then
+		d=$CG_MNT
+		for part in $rel; do
+			[ -n "$part" ] || continue
+			echo "+$ctrl" >"$d/cgroup.subtree_control" 2>/dev/null ||
+				skip "cannot enable $ctrl below $d"
+			d="$d/$part"
+			[ -d "$d" ] || { mkdir "$d"; CGROUP_DIRS+=("$d"); }
+		done
+		CG_DIR=$d
+		return
+	fi
+	mnt=$(awk -v c="$ctrl" '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) { print $2; exit } }' /proc/self/mounts)
+	[ -n "$mnt" ] || skip "no v1 $ctrl hierarchy"
+	cgroup_make "$mnt" "$rel"
+	CG_DIR="$mnt/$rel"
+}
+
+# A 5 s recording of the sched and cgroup families (-i 1) into $TMP/t.json
+# while a sampler of the test's reference runs beside it (pid $1: stopped
+# once perftop has ended), then report over it into $TMP/report.json, which
+# must find something (exit 1 or 2).
+record_report() {
+	local sampler=$1 rc=0
+	"$PERFTOP" record --probes sched,cgroup -i 1 -d 5 -o "$TMP/t.json" || fail "perftop record failed"
+	sleep 0.1
+	kill "$sampler"; wait "$sampler" 2>/dev/null || true
+	"$PERFTOP" report "$TMP/t.json" --json >"$TMP/report.json" || rc=$?
+	[ "$rc" -eq 1 ] || [ "$rc" -eq 2 ] || fail "report exited $rc, want 1 or 2"
+}
+
+# Memory limit $2 (e.g. 32M) and no swap for the memory cgroup dir $1
+# (from cgroup_ctrl_dir), on either layout.
+cgroup_memory_limit() {
+	if [ "$CG_HIER" = v2 ]; then
+		echo "$2" >"$1/memory.max"
+		echo 0 >"$1/memory.swap.max" 2>/dev/null || true
+	else
+		echo "$2" >"$1/memory.limit_in_bytes"
+	fi
 }

@@ -2,16 +2,29 @@
 
 tests/lib.sh puts this directory on PYTHONPATH.
 """
+import os
 import sys
 import time
+
+
+def under_tcg():
+    """True inside a make vmtest guest under QEMU's emulation (TCG), where
+    tests scale their timing bounds, by name and with the reason."""
+    return os.environ.get("PERFTOP_VM_ACCEL") == "tcg"
 
 
 def make_waiter(trace, poll=0.001):
     """Return wait_for(pattern, proc=None, timeout=30): block until the trace
     file contains pattern (e.g. '"type":"header"'), polling every `poll`
     seconds so the kernel counters read next line up with perftop's window.
-    Exits the test with FAIL when perftop dies first or time runs out."""
-    def wait_for(pattern, proc=None, timeout=30):
+    Exits the test with FAIL when perftop dies first or time runs out.
+    The default 30 s is 4x under TCG (make vmtest): in a single-threaded
+    TCG guest (6.12) with three spinners on one vCPU, sched_schedstat's
+    perftop had not written its header after 30 s (2026-12-02); this bounds
+    a start, it measures nothing."""
+    def wait_for(pattern, proc=None, timeout=None):
+        if timeout is None:
+            timeout = 120 if under_tcg() else 30
         end = time.time() + timeout
         while time.time() < end:
             try:
@@ -51,6 +64,27 @@ def perftop_maps(pid):
     return {m["name"]: m["id"] for m in maps if m["id"] in held}
 
 
+def record_during(perftop, trace, probes, work, interval="0.5"):
+    """Run work() inside a `perftop record --probes probes` of its own:
+    started after the header line (everything attached), the recording
+    ended with SIGINT after work() returned.  Returns what work() returned;
+    exits the test with FAIL when perftop ends early or badly."""
+    import signal
+    import subprocess
+    wait_for = make_waiter(trace)
+    proc = subprocess.Popen([perftop, "record", "--probes", probes, "-i",
+                             interval, "-o", trace])
+    wait_for('"type":"header"', proc)
+    out = work()
+    if proc.poll() is not None:
+        sys.exit("FAIL: perftop ended before the workload did")
+    proc.send_signal(signal.SIGINT)
+    wait_for('"type":"end"', proc)
+    if proc.wait() != 0:
+        sys.exit(f"FAIL: perftop record exited {proc.returncode}")
+    return out
+
+
 def records(trace, family, table):
     """Every record of o[family][table] over the trace's snapshots, e.g.
     records(trace, "sched", "tasks")."""
@@ -60,3 +94,27 @@ def records(trace, family, table):
             o = json.loads(line)
             if o["type"] == "snapshot":
                 yield from o.get(family, {}).get(table, [])
+
+
+def end_line(trace):
+    """The trace's end object (totals, loss), or None when it has none."""
+    import json
+    end = None
+    with open(trace) as f:
+        for line in f:
+            o = json.loads(line)
+            if o["type"] == "end":
+                end = o
+    return end
+
+
+def drain(sock, n=None):
+    """Receive until the peer closes (or n bytes); return the byte count."""
+    got = 0
+    while n is None or got < n:
+        b = sock.recv(1 << 16 if n is None else min(1 << 16, n - got))
+        if not b:
+            break
+        got += len(b)
+    return got
+

@@ -2,8 +2,12 @@
 # Runs every test: cmocka unit tests (build/tests/test_*) and end-to-end
 # scripts (tests/e2e/*.sh: exit 0 pass, 77 skip, anything else fail).
 # Under CI=true a skip counts as a failure: CI must prove the BPF paths.
-# TESTS=a,b runs only those e2e tests; SKIP_TESTS=a,b leaves those out.
+# TESTS=a,b runs only those e2e tests; SKIP_TESTS=a,b leaves those out;
+# RUN_UNIT=0 leaves the unit tests out (the VM test bed: they test pure
+# code, the same on every kernel).
 # The last line is always: "N passed, N failed, N skipped".
+# A name in TESTS that is no e2e test, and a unit test source without its
+# built binary, are failures: a run that tested nothing must not pass.
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
@@ -11,8 +15,14 @@ export PERFTOP="$PWD/$OUT/perftop"
 passed=0 failed=0 skipped=0
 failures=()
 
-for t in "$OUT"/tests/test_*; do
-	[ -x "$t" ] || continue
+for src in tests/unit/test_*.c; do
+	[ "${RUN_UNIT:-1}" != 0 ] || break
+	t=$OUT/tests/$(basename "$src" .c)
+	if [ ! -x "$t" ]; then
+		failed=$((failed + 1)); failures+=("$(basename "$t")")
+		echo "FAIL unit $(basename "$t"): $t not built (make unit OUT=$OUT)"
+		continue
+	fi
 	log=$(mktemp)
 	"$t" >"$log" 2>&1
 	rc=$?
@@ -28,6 +38,15 @@ for t in "$OUT"/tests/test_*; do
 	echo "unit $(basename "$t"): $p passed, $f failed"
 	rm -f "$log"
 done
+
+if [ -n "${TESTS:-}" ]; then
+	IFS=, read -ra wanted <<<"$TESTS"
+	for name in "${wanted[@]}"; do
+		[ -z "$name" ] || [ -f "tests/e2e/$name.sh" ] && continue
+		failed=$((failed + 1)); failures+=("$name")
+		echo "FAIL $name: no such test (tests/e2e/$name.sh)"
+	done
+fi
 
 for t in tests/e2e/*.sh; do
 	name=$(basename "$t" .sh)

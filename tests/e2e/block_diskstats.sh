@@ -1,31 +1,40 @@
 #!/bin/bash
 # Per-device block I/O must match the kernel's own accounting: read/write
-# I/Os and bytes of a loop device in /proc/diskstats over the same window,
-# within 2%; and the issuing program (fio) must be named in block.tasks
+# I/Os and bytes of a device in /proc/diskstats over the same window,
+# within 2%, over a fixed 64 MiB workload run entirely inside the
+# recording; and the issuing program (fio) must be named in block.tasks
 # with those bytes, although the loop device completes its requests from
 # a kernel worker.  Workload: fio, direct random reads and writes of mixed
 # sizes (so bytes are not simply I/Os times one size) on a fresh loop
-# device backed by a file in $TMP.
+# device backed by a file in $TMP, and, when the VM test bed gives one
+# ($PERFTOP_TEST_DISK, scripts/vmtest.sh), on a virtio disk too: a driver
+# completing from its interrupt, as production disks do.
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd python3 losetup fio
 
+# fio's own binary and libraries in the page cache first: block.tasks sums
+# a task's I/O over every device, and fio faulting in pages of its
+# libraries (82 MB with librbd, libceph-common, libicudata) reads them
+# ahead from the root disk as fio.  Measured (bpftrace on block_rq_issue,
+# 2026-12-02): 16 readahead requests of fio's on vda in a passing run;
+# fio's bytes 70.0 and 88-111 MB against the loop device's 67.1 MB in 4 of
+# 7 runs, when an earlier test had dropped the page cache.
+fio_bin=$(command -v fio)
+cat "$fio_bin" $(ldd "$fio_bin" | awk '$3 ~ /^\// { print $3 }') >/dev/null
 truncate -s 128M "$TMP/disk.img"
 loop=$(losetup -f --show "$TMP/disk.img") || skip "cannot create a loop device"
 on_exit "losetup -d $loop"
-dev=$(basename "$loop")
 
-fio --name=blk --filename="$loop" --direct=1 --rw=randrw --rwmixread=60 \
-	--bssplit=4k/50:16k/30:64k/20 --ioengine=psync --fsync=16 --size=128M \
-	--time_based --runtime=30 --output="$TMP/fio.out" &
-fio_pid=$!
-on_exit "kill $fio_pid"
-sleep 0.5
-
-python3 - "$PERFTOP" "$TMP/trace.json" "$dev" <<'PY'
-import json, os, subprocess, sys, time
-from perftop_test import make_waiter
-perftop, trace, dev = sys.argv[1:4]
+check_dev() {
+local path=$1 dev rc=0
+dev=$(basename "$path")
+echo "== $path"
+python3 - "$PERFTOP" "$TMP/trace-$dev.json" "$dev" "$path" "$TMP/fio.out" <<'PY'
+import json, os, subprocess, sys
+from perftop_test import record_during
+perftop, trace, dev, path, fio_out = sys.argv[1:6]
+major = os.major(os.stat("/dev/" + dev).st_rdev)
 
 def diskstats():
     with open("/proc/diskstats") as f:
@@ -40,16 +49,23 @@ def diskstats():
                         "ticks_ms": n[3] + n[7]}
     sys.exit(f"FAIL: {dev} not in /proc/diskstats")
 
-wait_for = make_waiter(trace)
+# The workload runs entirely inside the recording: a fixed amount of I/O
+# started once perftop is attached, finished (psync: every request has
+# completed when fio exits) before perftop is stopped.  Nothing else uses
+# the device, so both counts cover exactly the same requests, with no
+# window edge to sample, at any speed (TCG guests are ~10x slower).
+def work():
+    before = diskstats()
+    fio = subprocess.run(["fio", "--name=blk", f"--filename={path}",
+                          "--direct=1", "--rw=randrw", "--rwmixread=60",
+                          "--bssplit=4k/50:16k/30:64k/20", "--ioengine=psync",
+                          "--fsync=16", "--size=128M", "--io_size=64M",
+                          f"--output={fio_out}"], timeout=100)
+    return before, diskstats(), fio
 
-proc = subprocess.Popen([perftop, "record", "--probes", "block", "-i", "0.5",
-                         "-d", "3", "-o", trace])
-wait_for('"type":"header"', proc)
-before = diskstats()
-wait_for('"type":"end"', proc)
-after = diskstats()
-if proc.wait() != 0:
-    sys.exit(f"FAIL: perftop record exited {proc.returncode}")
+before, after, fio = record_during(perftop, trace, "block", work)
+if fio.returncode != 0:
+    sys.exit(f"FAIL: fio exited {fio.returncode}")
 
 fields = ["read_ios", "write_ios", "read_bytes", "write_bytes"]
 seen = dict.fromkeys(fields, 0)
@@ -66,7 +82,7 @@ with open(trace) as f:
         for d in o["block"]["devices"]:
             if d["dev"] != dev:
                 continue
-            assert d["major"] == 7, d
+            assert d["major"] == major, d
             for k in fields:
                 seen[k] += d[k]
             latency_ns += d["queue_ns"] + d["device_ns"]
@@ -112,3 +128,116 @@ if loss is None or loss["ringbuf_drops"] or loss["map_full"]:
     bad += 1
 sys.exit(1 if bad else 0)
 PY
+[ $? -eq 0 ] || rc=1
+echo "== $path: window p99 against fio's clat p99"
+
+# The window's disk p99 (perftop report over a recording: the intervals'
+# histograms merged, #14) against fio's own latency percentiles of the
+# same requests.  fio runs alone on the device, entirely inside the
+# recording: random reads (no writes, no flushes: fio's read latencies and
+# the device's histogram hold the same requests), 80% 4 KiB and 20% 256
+# KiB so the p99 sits in the slow mode's tail, not on a fixed cost (256
+# KiB: 64 pages, one request within the loop device's 128 segments;
+# checked: as many requests as fio reads).  libaio, one I/O at a time,
+# completions polled from the ring in userspace (userspace_reap): no
+# wakeup of fio in what it times.  Measured with psync instead, fio's clat
+# p99 was 569 us against the block layer's 310 us: the wakeup after each
+# pread() (34 us on average on this VM) has a long tail of its own.
+# What may differ, and by how much:
+#  - perftop's bucket: log-linear, 8 per power of two; the reported
+#    midpoint is within 1/16 (6.25%) of any value in it;
+#  - fio's: 64 per power of two, its midpoint within 1/128 (0.8%);
+#  - the report prints ms with 2 decimals: +-0.005 ms;
+#  - what is timed: fio's total latency (slat + clat: io_submit() entered
+#    to the event seen) holds each whole block request (accounting start
+#    to block_rq_complete), so its p99 bounds perftop's from above (strict);
+#    fio's clat (io_submit() returned to the event seen) differs from the
+#    request by a few us on average (measured: means 54.2 vs 53.8 us) but
+#    not at the tail: fio polling the ring shares 2 CPUs with the loop
+#    worker, so some completions wait for it to run.  Measured: fio's clat
+#    p99 1663 us, perftop's window p99 1510 us (bucket 1442-1573 us), the
+#    next bucket down from fio's.  So from below: perftop's p99 bucket is
+#    fio's clat p99's or the one under it, one bucket (1/8 of a power of
+#    two) being all the histogram resolves.
+# Under single-threaded TCG (make vmtest's 6.12 guest) both vCPUs take
+# turns on one host thread, so a completion fio polls for waits until its
+# vCPU's turn: measured on 6.12 (2026-12-02), fio's clat p99 8454 us
+# against perftop's 6550 us, 3 buckets under it, while the request itself
+# (perftop's, bounded by fio's total latency) was right.  There the bound
+# from below is not perftop's to meet: it is left out, said so in the
+# output; the bound from above and the request count still hold.  And
+# 512 MiB of reads took over 100 s there: under TCG fio stops at 30 s
+# (38,000 reads in multi-threaded 6.1, plenty for a p99).
+python3 - "$PERFTOP" "$TMP/pctl-$dev.json" "$dev" "$path" "$TMP/fio-pctl-$dev.json" <<'PY'
+import json, os, re, subprocess, sys
+from perftop_test import record_during, records, under_tcg
+perftop, trace, dev, path, fio_out = sys.argv[1:6]
+tcg = under_tcg()
+fio = record_during(perftop, trace, "block", lambda: subprocess.run(
+    ["fio", "--name=pctl", f"--filename={path}", "--direct=1",
+     "--rw=randread", "--bssplit=4k/80:256k/20", "--ioengine=libaio",
+     "--iodepth=1", "--iodepth_batch_complete=0", "--userspace_reap",
+     "--lat_percentiles=1", "--clat_percentiles=1",
+     "--size=128M", "--io_size=512M", "--output-format=json",
+     f"--output={fio_out}"] + (["--runtime=30"] if tcg else []), timeout=100))
+if fio.returncode != 0:
+    sys.exit(f"FAIL: fio exited {fio.returncode}")
+
+rd = json.load(open(fio_out))["jobs"][0]["read"]
+clat, lat = rd["clat_ns"], rd["lat_ns"]
+fio_p99 = clat["percentile"]["99.000000"]
+fio_mean, fio_n = clat["mean"], clat["N"]
+fio_lat_p99 = lat["percentile"]["99.000000"]
+# perftop's own exact mean over the same requests: the histograms' sums
+n = s = 0
+for d in records(trace, "block", "devices"):
+    if d["dev"] == dev:
+        n += sum(c for _, c in d["lat_hist"]["buckets"])
+        s += d["lat_hist"]["sum_ns"]
+rep = subprocess.run([perftop, "report", trace], capture_output=True, text=True)
+row = re.search(r"^\s+" + re.escape(dev) + r"\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$",
+                rep.stdout, re.M)
+if not row or not n:
+    sys.exit(f"FAIL: no {dev} row in the report or no histogram:\n{rep.stdout}")
+p99 = float(row.group(3)) * 1e6
+mean = s / n
+def bucket(v):
+    """Index of v's log-linear bucket (8 per power of two from 16 ns),
+    worked out here independently of perftop's code."""
+    v = int(v)
+    if v < 16:
+        return v
+    lg = v.bit_length() - 1
+    return 16 + (lg - 4) * 8 + ((v >> (lg - 3)) & 7)
+
+res = 1 / 16 + 1 / 128
+hi = fio_lat_p99 * (1 + res) + 5000
+print(f"fio: {fio_n} reads, clat mean {fio_mean/1e3:.1f} us, p99 {fio_p99/1e3:.1f} us; "
+      f"total latency mean {lat['mean']/1e3:.1f} us, p99 {fio_lat_p99/1e3:.1f} us")
+print(f"perftop: {n} requests, mean {mean/1e3:.1f} us, window p99 {p99/1e3:.1f} us "
+      f"(bucket {bucket(p99)}; fio's clat p99 in bucket {bucket(fio_p99)}); "
+      f"at most {hi/1e3:.1f} us")
+# Every read is one request; a request whose start perftop did not see
+# has no latency (not in the histogram).  Measured: 3 of 77,248 in one
+# psync run.  Up to 0.1% missing shifts the p99 by at most 0.1 percentile
+# points; more is a loss to look at.
+if not 0 <= fio_n - n <= fio_n / 1000:
+    sys.exit(f"FAIL: perftop timed {n} requests, fio completed {fio_n}")
+low_ok = bucket(p99) >= bucket(fio_p99) - 1
+if os.environ.get("PERFTOP_VM_TCG_THREAD") == "single" and not low_ok:
+    print("single-threaded TCG: fio's clat tail includes its vCPU's wait "
+          "for its turn; the bound from below is not judged here")
+    low_ok = True
+if not (low_ok and p99 <= hi):
+    sys.exit("FAIL: the window's p99 is not fio's within the histograms' resolution")
+PY
+[ $? -eq 0 ] || rc=1
+return $rc
+}
+
+rc=0
+check_dev "$loop" || rc=1
+if [ -n "${PERFTOP_TEST_DISK:-}" ]; then
+	check_dev "$PERFTOP_TEST_DISK" || rc=1
+fi
+exit $rc

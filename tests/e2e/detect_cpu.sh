@@ -10,24 +10,17 @@ need_root
 need_cmd python3 taskset
 
 CHECK=$(cd "$(dirname "$0")/../workloads" && pwd)
-# A comm of our own to look for, with a byte that is not UTF-8 and an
-# escape: the JSON report must still be valid UTF-8 (U+FFFD) with the
-# escape escaped, and the text report must not carry the escape.
-spinner="$TMP/spinner$(printf '\377\033')"
-cp /bin/bash "$spinner"
-
 "$PERFTOP" record --probes sched -i 0.5 -d 2 -o "$TMP/quiet.json" ||
 	fail "baseline record failed"
 
 # Two CPUs' worth: pin to the first two so more CPUs do not dilute it.
 cpus=0-1
 [ "$(nproc)" -ge 2 ] || cpus=0
-pids=()
-for _ in 1 2 3 4 5 6; do
-	taskset -c "$cpus" "$spinner" -c 'while :; do :; done' &
-	pids+=($!)
-done
-on_exit "kill ${pids[*]}"
+# A comm of our own to look for, with a byte that is not UTF-8 and an
+# escape: the JSON report must still be valid UTF-8 (U+FFFD) with the
+# escape escaped, and the text report must not carry the escape.
+start_spinners 6 "$cpus" "spinner$(printf '\377\033')"
+pids=("${SPIN_PIDS[@]}")
 sleep 0.5
 
 rd() { awk '{print $2}' "/proc/$1/schedstat"; }
@@ -112,5 +105,6 @@ assert "spinner" in base[base.find("Compared"):] and "runq_wait_ms_per_s" in bas
 assert "\x1b" not in base and "spinner\ufffd?" in base, "escape byte in the text report"
 PY
 grep -q "^perftop scan: \(WARNING\|CRITICAL\)" "$TMP/scan.txt" || fail "text scan: $(head -3 "$TMP/scan.txt")"
-[ ! -e "$TMP/perftop.prom.tmp.*" ] || fail "temp prom file left behind"
+# unquoted: the glob must expand (a quoted one names a file "*" that never exists)
+left=$(compgen -G "$TMP/perftop.prom.tmp.*") && fail "temp prom file left behind: $left"
 echo "ok"

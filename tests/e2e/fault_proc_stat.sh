@@ -12,6 +12,10 @@
 # Two more runs, with -p (file workload) and -c (anon workload, moved into a
 # cgroup of its own), check that the filters keep only that process, still
 # exact.  Every snapshot's totals must be the sum over the tasks shown.
+# The window has no edge to sample: the workloads are stopped (SIGSTOP)
+# while perftop starts and while it ends, and /proc is read while they are
+# stopped, so both counts cover the same faults at any speed (a TCG guest
+# of the VM test bed is ~10x slower than this machine).
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd python3 gcc
@@ -36,8 +40,10 @@ done
 on_exit "kill ${pids[*]}"
 for i in 0 1 2 3; do wait_line "$TMP/ready.$i" ready 20; done
 
-cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
-[ -n "$cg2" ] || skip "no cgroup2 mount"
+# -c names a cgroup of the hierarchy perftop names tasks by (v1 cpu on the
+# hybrid layout, cgroup2 elsewhere: lib.sh).
+cgroup_naming_hier
+cg2=$CG_MNT
 cgname=perftop-fault-$$
 mkdir "$cg2/$cgname"
 # The cgroup can go only once its process is gone.
@@ -45,7 +51,7 @@ on_exit "kill ${pids[0]}; for _ in \$(seq 40); do rmdir '$cg2/$cgname' && break;
 echo "${pids[0]}" >"$cg2/$cgname/cgroup.procs" || fail "cannot move ${pids[0]} into $cg2/$cgname"
 
 python3 - "$PERFTOP" "$TMP" "$cgname" "${pids[@]}" <<'PY'
-import json, subprocess, sys, time
+import atexit, json, os, signal, subprocess, sys, time
 from perftop_test import make_waiter
 perftop, tmp, cgname = sys.argv[1], sys.argv[2], sys.argv[3]
 anon, filew, populate, forker = (int(p) for p in sys.argv[4:8])
@@ -61,19 +67,102 @@ def faults(pid):
 def wait_for(trace, pattern, proc):
     make_waiter(trace)(pattern, proc)
 
+def family(pids):
+    """The workloads and their children (the fork workload's current one)."""
+    out = []
+    for p in pids:
+        out.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                out += [int(c) for c in f.read().split()]
+        except FileNotFoundError:
+            pass
+    return out
+
+stopped = set()
+
+def thaw(procs):
+    for p in procs:
+        try:
+            os.kill(p, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+        stopped.discard(p)
+
+# Never leave a workload stopped: a stopped process ignores the SIGTERM
+# the cleanup sends until it is continued.
+atexit.register(lambda: thaw(list(stopped)))
+
+def freeze(pids):
+    """SIGSTOP the workloads (and children); return once all are stopped."""
+    procs = []
+    # again until no new member shows: the forker may have forked its next
+    # child between the listing and its stop
+    while set(family(pids)) - set(procs):
+        for p in set(family(pids)) - set(procs):
+            try:
+                os.kill(p, signal.SIGSTOP)
+            except ProcessLookupError:
+                continue	# a fork child that just exited
+            procs.append(p)
+            stopped.add(p)
+    for p in procs:
+        for _ in range(2000):
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] in "TtZX":
+                        break
+            except FileNotFoundError:
+                break
+            time.sleep(0.005)
+    return procs
+
+def live_kids_minflt(pids):
+    """Minor faults of the fork workload's child alive (stopped, or a
+    zombie not yet reaped) while everything is frozen.  cminflt gains a
+    child's faults only when it is reaped, all of them: a child alive at
+    the start brings its faults from before perftop started, and one alive
+    at the end has faults perftop counted and cminflt does not have yet.
+    One child is ~1000 faults, 2.5% of what 3 s make under TCG (6.1 guest:
+    perftop 25598, cminflt 24984 without this)."""
+    if forker not in pids:
+        return 0
+    n = 0
+    for c in family([forker])[1:]:
+        try:
+            n += faults(c)[0]
+        except FileNotFoundError:
+            pass	# reaped by now: cminflt has it already
+    return n
+
 def record(trace, pids, extra):
-    proc = subprocess.Popen([perftop, "record", "--probes", "fault", "-i", "0.5",
-                             "-d", "4", "-o", trace] + extra)
-    wait_for(trace, '"type":"header"', proc)
+    # Frozen while perftop starts (its baseline) and ends (its last read),
+    # running only in between: both sides count the same faults.
+    frozen = freeze(pids)
     before = {p: faults(p) for p in pids}
-    wait_for(trace, '"type":"end"', proc)
+    kids0 = live_kids_minflt(pids)
+    proc = subprocess.Popen([perftop, "record", "--probes", "fault", "-i", "0.5",
+                             "-d", "120", "-o", trace] + extra)
+    try:
+        wait_for(trace, '"type":"header"', proc)
+    finally:
+        thaw(frozen)
+    time.sleep(3)
+    frozen = freeze(pids)
     after = {p: faults(p) for p in pids}
+    kids1 = live_kids_minflt(pids)
+    proc.send_signal(signal.SIGINT)
+    try:
+        wait_for(trace, '"type":"end"', proc)
+    finally:
+        thaw(frozen)
     if proc.wait() != 0:
         sys.exit(f"FAIL: perftop record exited {proc.returncode}")
     kernel = {p: (after[p][0] - before[p][0], after[p][1] - before[p][1])
               for p in pids}
     if forker in pids:	# reaped children, as the kernel adds them up
-        kernel[CHILDREN] = (after[forker][2] - before[forker][2], 0)
+        kernel[CHILDREN] = (after[forker][2] - before[forker][2]
+                            - kids0 + kids1, 0)
     seen, tgids, cgroups = {p: [0, 0] for p in list(kernel)}, set(), set()
     header = None
     with open(trace) as f:
@@ -117,10 +206,12 @@ def compare(pid, kernel, seen, kind, idx, tol, least):
     return err <= tol
 
 kernel, seen, _, _ = record(f"{tmp}/all.json", [anon, filew, populate, forker], [])
-ok = compare(anon, kernel, seen, "minor", 0, 0.02, 100000)
+# Least counts: what 3 s of each workload makes in a TCG guest (~40k minor
+# faults there, ~900k here), enough for the tolerances to mean something.
+ok = compare(anon, kernel, seen, "minor", 0, 0.02, 20000)
 ok &= compare(filew, kernel, seen, "major", 1, 0.05, 500)
-ok &= compare(populate, kernel, seen, "minor", 0, 0.02, 100000)
-ok &= compare(CHILDREN, kernel, seen, "minor", 0, 0.02, 100000)
+ok &= compare(populate, kernel, seen, "minor", 0, 0.02, 20000)
+ok &= compare(CHILDREN, kernel, seen, "minor", 0, 0.02, 20000)
 
 kernel, seen, tgids, _ = record(f"{tmp}/pid.json", [filew], ["-p", str(filew)])
 ok &= compare(filew, kernel, seen, "major", 1, 0.05, 500)
@@ -128,7 +219,7 @@ if tgids != {filew}:
     sys.exit(f"FAIL: -p {filew} recorded processes {sorted(tgids)}")
 
 kernel, seen, tgids, cgroups = record(f"{tmp}/cg.json", [anon], ["-c", cgname])
-ok &= compare(anon, kernel, seen, "minor", 0, 0.02, 100000)
+ok &= compare(anon, kernel, seen, "minor", 0, 0.02, 20000)
 if tgids != {anon} or cgroups != {"/" + cgname}:
     sys.exit(f"FAIL: -c {cgname} recorded processes {sorted(tgids)} "
              f"in cgroups {sorted(cgroups)}, want only {anon}")

@@ -5,11 +5,9 @@
 need_root
 need_cmd python3
 
-cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
-[ -n "$cg2" ] || skip "no cgroup2 mount"
-cg="$cg2/perftop-test-$$"
-mkdir "$cg"
-on_exit "rmdir '$cg'"
+cgroup_naming_hier	# v1 cpu on the hybrid layout, else cgroup2
+cgroup_make "$CG_MNT" "perftop-test-$$"
+cg="$CG_MNT/perftop-test-$$"
 
 # one spinner inside the cgroup, one outside; both on the same CPU so both wait
 (echo $BASHPID > "$cg/cgroup.procs"; exec taskset -c 0 bash -c 'while :; do :; done') &

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Every malformed command line gets one "perftop: what: fix" line on stderr
-# and the SPEC exit status: 2 for usage errors, 3 for scan and report
+# and the documented exit status: 2 for usage errors, 3 for scan and report
 # (monitoring-plugin UNKNOWN).  Nothing here needs root: parsing fails
 # before anything is loaded.
 . "$(dirname "$0")/../lib.sh"

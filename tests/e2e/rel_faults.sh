@@ -77,7 +77,12 @@ done
 for sig in TERM INT HUP; do
 	"$PERFTOP" record -i 0.3 -o "$TMP/s-$sig.json.gz" 2>"$TMP/s.err" &
 	pid=$!
-	sleep 1
+	# Two snapshots in, however long the start took (a TCG guest of the
+	# VM test bed needs seconds to load four families).
+	for ((i = 0; i < 300; i++)); do
+		[ "$(zcat "$TMP/s-$sig.json.gz" 2>/dev/null | grep -c '"type":"snapshot"')" -ge 2 ] && break
+		sleep 0.1
+	done
 	kill -$sig $pid
 	rc=0; wait $pid || rc=$?
 	[ "$rc" -eq 0 ] || fail "SIG$sig: exit $rc: $(cat "$TMP/s.err")"

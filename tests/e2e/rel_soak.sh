@@ -2,8 +2,10 @@
 # Soak (about 3 minutes): perftop records while thousands of short-lived
 # processes and threads, thousands of short TCP connections and continuous
 # direct I/O churn the machine.  Holds: perftop's RSS, its fd count and its
-# kernel map occupancy stay flat after warm-up, and loss is counted (every
-# connection the workload made is in the trace, or loss says why not).
+# kernel map occupancy stay flat after warm-up (every map is sampled:
+# bpftool failing to dump one fails the test), and every connection the
+# workload made is in the trace or counted lost (no more missing than the
+# loss counters that can drop a connection add up to).
 #
 # Runs when SOAK=1, or under CI=true (CI proves it once per run) unless
 # SOAK=0.  Otherwise it skips, to keep `make test` short.
@@ -79,14 +81,20 @@ for fd in os.listdir(f"/proc/{pid}/fd"):
     mid = int(info["map_id"])
     if mid in seen: continue
     seen.add(mid)
+    # A map that cannot be dumped is a failed check, not a map left out.
     r = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(mid)],
                        capture_output=True, text=True)
-    if r.returncode: continue
-    name = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", str(mid)],
-                      capture_output=True, text=True).stdout).get("name", "?")
+    if r.returncode:
+        sys.exit(f"bpftool map dump id {mid} failed ({r.returncode}): {r.stderr.strip()}")
+    r2 = subprocess.run(["bpftool", "-j", "map", "show", "id", str(mid)],
+                        capture_output=True, text=True)
+    if r2.returncode:
+        sys.exit(f"bpftool map show id {mid} failed ({r2.returncode}): {r2.stderr.strip()}")
+    name = json.loads(r2.stdout).get("name", "?")
     cap = int(info["max_entries"])
     out.append(f"{name}#{mid}:{len(json.loads(r.stdout))}/{cap}")
-print(",".join(sorted(out)))' $pt)
+print(",".join(sorted(out)))' $pt 2>"$TMP/maps.err") || fail "sampling perftop's maps: $(cat "$TMP/maps.err")"
+	[ -n "$maps" ] || fail "no BPF map of perftop found to sample"
 	echo "$SECONDS $rss $fds $maps" | tee -a "$TMP/samples"
 }
 start=$SECONDS
@@ -131,7 +139,14 @@ procs = {t["tgid"] for o in objs if o["type"] == "snapshot" for t in o["sched"][
 print(f"{len(objs) - 2} snapshots, {len(procs)} processes seen, loss {loss}")
 print(f"connections: made {len(made)}, in the trace {len(made) - len(missing)}")
 assert len(made) > 1000 and len(procs) > 1000, "churn too small"
-lost = loss["ringbuf_drops"] + loss["map_full"] + loss["storage_fail"]
-assert not missing or lost > 0, f"{len(missing)} connections missing and no loss counted"
+# A missing connection must be a counted one: the tcp family counts a
+# socket whose state it could not create as storage_fail (its hash
+# insert failed), a full table as map_full, an owner never known as
+# tcp_owner_unknown.  The counters are not per family, so a loss counted
+# elsewhere can excuse a connection here; only as many as were counted.
+# CI (2026-12-02): 2 of 27,000 missing with storage_fail 2.
+counted = loss["storage_fail"] + loss["map_full"] + loss["tcp_owner_unknown"]
+assert len(missing) <= counted, \
+    f"{len(missing)} connections missing (first {missing[:10]}), loss {loss}"
 PY
 echo "soak: flat"

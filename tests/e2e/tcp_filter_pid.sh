@@ -29,7 +29,8 @@ python3 "$TMP/server.py" >"$TMP/server.out" &
 wait_line "$TMP/server.out" '^[0-9]' 10
 read -r spid sport <"$TMP/server.out"
 
-"$PERFTOP" record --probes tcp -p "$spid" -i 0.5 -d 4 -o "$TMP/trace.json" &
+"$PERFTOP" record --probes tcp -p "$spid" -i 0.5 -d 4 -o "$TMP/trace.json" 2>"$TMP/rec.err" &
+rec=$!
 wait_line "$TMP/trace.json" '"type":"header"' 20
 python3 - "$sport" >"$TMP/client.out" <<'PY'
 import os, socket, sys
@@ -45,7 +46,11 @@ while True:
 print(os.getpid(), s.getsockname()[1], got)
 PY
 wait_line "$TMP/server.out" received 10
-wait_line "$TMP/trace.json" '"type":"end"' 20
+# record's exit status (-d 4 ends it): an end line in the trace does not
+# say that it exited 0
+rc=0; wait "$rec" || rc=$?
+[ "$rc" -eq 0 ] || fail "perftop record exited $rc: $(cat "$TMP/rec.err")"
+grep -q '"type":"end"' "$TMP/trace.json" || fail "no end line in the trace"
 read -r cpid cport crx <"$TMP/client.out"
 
 python3 - "$TMP/trace.json" "$spid" "$sport" "$cpid" "$cport" <<'PY'

@@ -7,14 +7,7 @@
 need_root
 need_cmd taskset python3
 
-cpu=$(( $(nproc) - 1 ))
-cp /bin/bash "$TMP/ptspin"
-pids=()
-for _ in 1 2 3; do
-	taskset -c "$cpu" "$TMP/ptspin" -c 'while :; do :; done' &
-	pids+=($!)
-done
-on_exit "kill ${pids[*]}"
+start_spinners 3 $(( $(nproc) - 1 ))	# 3 "ptspin" on the last CPU
 
 screens() { grep -cE '^perftop [0-9:]{8} ' "$1"; }
 
@@ -23,7 +16,7 @@ screens() { grep -cE '^perftop [0-9:]{8} ' "$1"; }
 	fail "top -b -n 2 exited $?: $(cat "$TMP/n2.err")"
 [ "$(screens "$TMP/n2")" -eq 2 ] || fail "top -b -n 2 printed $(screens "$TMP/n2") screens"
 grep -q '^\[sched\]$' "$TMP/n2" || fail "no [sched] section"
-grep -qE '^ +TID +TGID COMMAND +CGROUP +WAIT/s +WAITS +P99 +MAX +CPU%$' "$TMP/n2" ||
+grep -qE '^ +TID +TGID COMMAND +CGROUP +WAIT/s +WAITS +P99 +MAX +CPU%( +RUN% +THR% +IO% +MEM% +LOCK% +SLP% +STL% +VCSW/s +ICSW/s)?$' "$TMP/n2" ||
 	fail "no scheduler column header"
 echo "ok: -n 2 printed 2 screens"
 
@@ -31,7 +24,7 @@ echo "ok: -n 2 printed 2 screens"
 # judge the two intervals after it.
 "$PERFTOP" top -b -n 3 -i 0.5 >"$TMP/n3" 2>"$TMP/n3.err" ||
 	fail "top -b -n 3 exited $?: $(cat "$TMP/n3.err")"
-python3 - "$TMP/n3" <<'PY' || { cat "$TMP/n3"; exit 1; }
+python3 - "$TMP/n3" >"$TMP/physics" <<'PY' || { cat "$TMP/n3" "$TMP/physics"; exit 1; }
 import re, sys
 units = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
 def ns(cell):
@@ -61,6 +54,7 @@ for tid in waited:
     if not 850 <= total <= 1150:
         sys.exit(f"FAIL: wait + on-CPU = {total:.0f} ms per s, want ~1000")
 PY
+cat "$TMP/physics"
 
 # -d: stops after the duration (0.5 + 0.5 + a last 0.2 s interval)
 start=$(date +%s%N)

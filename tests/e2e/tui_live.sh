@@ -8,14 +8,7 @@ need_root
 need_cmd taskset python3
 . "$(dirname "$0")/../tmux.sh"
 
-cpu=$(( $(nproc) - 1 ))
-cp /bin/bash "$TMP/ptspin"	# a distinctive comm for the spinners
-pids=()
-for _ in 1 2 3; do
-	taskset -c "$cpu" "$TMP/ptspin" -c 'while :; do :; done' &
-	pids+=($!)
-done
-on_exit "kill ${pids[*]}"
+start_spinners 3 $(( $(nproc) - 1 ))	# 3 "ptspin" on the last CPU
 
 tm_start top 120 40 "$PERFTOP top -i 0.5"
 tm_wait top 'WAIT/s +WAITS'
@@ -77,10 +70,14 @@ tm_keys top 3; tm_wait top '^Devices'; tm_wait top '^Issuing tasks'
 tm_keys top 4; tm_wait top 'LOCAL +REMOTE|tcp probes (are off|were not requested)'
 tm_keys top 5
 tm_wait top '^(WARNING |CRITICAL) +[a-z]+ +[a-z]+\.[a-z_]+ |no findings in this interval'
+tm_keys top 6; tm_wait top 'CGROUP +CONTAINER +QUOTA'
+tm_keys top 5; tm_wait top 'no findings in this interval|\(threshold |findings\('
+# Tab walks 5 -> 6 -> 1 (wraps); S-Tab walks back 1 -> 6.
+tm_keys top Tab; tm_wait top 'CGROUP +CONTAINER +QUOTA'
 tm_keys top Tab; tm_wait top 'WAIT/s +WAITS'
-tm_keys top BTab; tm_wait top 'no findings in this interval|\(threshold '
+tm_keys top BTab; tm_wait top 'CGROUP +CONTAINER +QUOTA'
 tm_keys top 1; tm_wait top 'WAIT/s +WAITS'
-echo "ok: views 1-5, Tab, S-Tab"
+echo "ok: views 1-6, Tab, S-Tab"
 
 # --- sort, filter, grouping, interval --------------------------------------
 tm_keys top '>'; tm_wait top 'sort WAITS '
@@ -101,13 +98,20 @@ tm_keys top Down Down; tm_keys top PPage; tm_keys top NPage; tm_keys top Home
 echo "ok: sort, filter, H, c, +/-"
 
 # --- help opens, and closes at once on Esc (no 1 s ESCDELAY) or any key ----
-# Esc is timed against a plain key closing it, so machine load cancels out.
+# Esc is timed against a plain key closing it, so machine load cancels out;
+# the fastest of 3 each, as one redraw can stall: a TCG guest (6.1) once
+# took 2788 ms for Esc and 650 ms for x, where a 1 s ESCDELAY shows in
+# every try.
 close_ms() {
-	local start
-	tm_keys top '?'; tm_wait top 'perftop top keys'
-	start=$(date +%s%N)
-	tm_keys top "$1"; tm_wait_gone top 'perftop top keys'
-	echo $(( ($(date +%s%N) - start) / 1000000 ))
+	local start best= i ms
+	for i in 1 2 3; do
+		tm_keys top '?'; tm_wait top 'perftop top keys'
+		start=$(date +%s%N)
+		tm_keys top "$1"; tm_wait_gone top 'perftop top keys'
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		[ -n "$best" ] && [ "$best" -le "$ms" ] || best=$ms
+	done
+	echo "$best"
 }
 x_ms=$(close_ms x)
 esc_ms=$(close_ms Escape)

@@ -8,19 +8,12 @@ need_root	# to record; the replay itself runs as nobody
 need_cmd taskset setpriv python3
 . "$(dirname "$0")/../tmux.sh"
 
-cpu=$(( $(nproc) - 1 ))
-cp /bin/bash "$TMP/ptspin"
-pids=()
-for _ in 1 2 3; do
-	taskset -c "$cpu" "$TMP/ptspin" -c 'while :; do :; done' &
-	pids+=($!)
-done
-on_exit "kill ${pids[*]}"
+start_spinners 3 $(( $(nproc) - 1 ))	# 3 "ptspin" on the last CPU
 
 rec="$TMP/rec.json.gz"
 "$PERFTOP" record -d 3 -i 0.5 -o "$rec" 2>"$TMP/record.err" ||
 	fail "perftop record failed: $(cat "$TMP/record.err")"
-kill "${pids[@]}"
+kill "${SPIN_PIDS[@]}"
 chmod 755 "$TMP"
 chmod 644 "$rec"
 
@@ -55,7 +48,7 @@ at() {	# at POS: header shows interval POS of n at its recorded time
 	tm_wait rp "^perftop replay $1/$n +recorded ${times[$(($1 - 1))]} "
 }
 at 1
-tm_wait rp "$(hostname)  $(uname -r)"
+tm_wait rp "$(re_quote "$(hostname)  $(uname -r)")"
 tm_wait rp ' ptspin '
 tm_keys rp Right; at 2
 tm_keys rp .; at 3

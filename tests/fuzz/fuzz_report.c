@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The whole `perftop report FILE` path over hostile traces: reader,
- * detection over the window, summary, and the text or JSON report (chosen
- * by the first byte), exactly as the command runs it; the trace reaches it
- * as /proc/self/fd/N of a memfd.
+ * detection over the window, summary, and the text, JSON or HTML report
+ * (chosen by the first byte; HTML as `--html -` to stdout), exactly as the
+ * command runs it; the trace reaches it as /proc/self/fd/N of a memfd.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +27,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pt_opts o = { .cmd = PT_CMD_REPORT };
+	/* as the parser leaves them: no --from/--to */
+	struct pt_opts o = { .cmd = PT_CMD_REPORT, .to_ns = UINT64_MAX,
+			     .base_to_ns = UINT64_MAX };
 	char path[64];
 	int fd, st;
 
@@ -39,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	o.file = path;
 	o.json = data[0] & 1;
+	if (data[0] & 2)
+		o.html = "-";
 	st = pt_cmd_report(&o);
 	if (st < 0 || st > 3)
 		abort();	/* only the monitoring-plugin statuses */

@@ -218,9 +218,86 @@ static void fill_retrans(struct pt_snapshot *s, unsigned int i, double v)
 	add_conn(s, 40000, 100000, (uint64_t)(v * 1000 + 0.5));
 }
 
+static void add_site(struct pt_snapshot *s, uint32_t pid, uint32_t tgid,
+		     const char *wait, const char *site, uint64_t ns)
+{
+	struct pt_sched_site *x = PT_PUSH(s->sched_sites);
+
+	x->id.pid = pid;
+	x->id.tgid = tgid;
+	strcpy(x->wait, wait);
+	strcpy(x->site, site);
+	x->ns = ns;
+	x->waits = 10;
+}
+
+static struct pt_sched_task *add_waiter(struct pt_snapshot *s, uint32_t pid,
+					uint32_t tgid, const char *comm)
+{
+	struct pt_sched_task *t = PT_PUSH(s->sched_tasks);
+
+	t->id.pid = pid;
+	t->id.tgid = tgid;
+	strcpy(t->id.comm, comm);
+	return t;
+}
+
+static void fill_io_blocked(struct pt_snapshot *s, unsigned int i, double v)
+{
+	(void)i;
+	add_waiter(s, 811, 811, "payments")->io_ns = (uint64_t)(v * MS);
+	add_waiter(s, 812, 812, "other")->io_ns = (uint64_t)(v * MS / 3);
+	add_site(s, 811, 811, "io", "io_schedule <- blk_mq_get_tag", 1);
+}
+
+/* v ms/s of lock waits over 4 threads of one process, and waits that
+ * are no contention: a thread parked on a futex all along (no wait
+ * ended), another parked 900 ms at a time, a lone waiter. */
+static void fill_lock(struct pt_snapshot *s, unsigned int i, double v)
+{
+	struct pt_sched_task *t;
+	uint32_t k;
+
+	(void)i;
+	for (k = 0; k < 4; k++) {
+		t = add_waiter(s, 500 + k, 500, "mutexer");
+		t->lock_ns = (uint64_t)(v * MS / 4);
+		t->lock_waits = 20;
+	}
+	add_site(s, 501, 500, "lock", "schedule <- futex_wait_queue <- futex_wait", 1);
+	for (k = 0; k < 3; k++) {
+		t = add_waiter(s, 600 + k, 600, "pool");
+		t->lock_ns = 990 * MS;
+		t->lock_waits = k;	/* 0 or 1-2 waits of ~1 s */
+	}
+	t = add_waiter(s, 700, 700, "alone");
+	t->lock_ns = 800 * MS;
+	t->lock_waits = 100;
+}
+
+static void test_wait_rules(void **state)
+{
+	struct pt_window_finding f;
+
+	(void)state;
+	assert_true(steady("io.blocked", fill_io_blocked, 640, &f));
+	assert_string_equal(f.f.culprits[0].task.comm, "payments");
+	assert_string_equal(f.f.culprits[0].site, "io_schedule <- blk_mq_get_tag");
+	assert_non_null(strstr(f.f.summary, "payments[811] in `io_schedule <- blk_mq_get_tag`"));
+	assert_true(f.f.culprits[0].value > 639 && f.f.culprits[0].value < 641);
+	/* only the contended process counts, as a process */
+	assert_true(steady("lock.contention", fill_lock, 3000, &f));
+	assert_int_equal(f.f.nr_culprits, 1);
+	assert_int_equal(f.f.culprits[0].task.pid, 500);
+	assert_non_null(strstr(f.f.summary, "mutexer[500] in `schedule <- futex_wait_queue <- futex_wait`"));
+	assert_false(steady("lock.contention", fill_lock, 0, &f));
+}
+
 static void test_edges_every_rule(void **state)
 {
 	(void)state;
+	check_edges("io.blocked", fill_io_blocked);
+	check_edges("lock.contention", fill_lock);
 	check_edges("cpu.runq_latency", fill_sys_runq);
 	check_edges("cpu.pressure", fill_cpu_psi);
 	check_edges("memory.pressure", fill_mem_psi);
@@ -608,6 +685,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_edges_every_rule),
+		cmocka_unit_test(test_wait_rules),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_min_samples),
 		cmocka_unit_test(test_culprit_order),

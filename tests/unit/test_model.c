@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for the pure snapshot model and the shared histogram. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "model.h"
 #include "pt_hist.h"
+#include "util.h"
 
 static void test_bucket_bounds(void **state)
 {
@@ -44,21 +46,22 @@ static int cmp_u64(const void *a, const void *b)
 static void check_percentiles(uint64_t (*gen)(unsigned int *), unsigned int seed)
 {
 	static uint64_t vals[20000];
-	uint32_t hist[PT_HIST_BUCKETS] = { 0 };
+	static struct pt_lat_hist hist;
 	const double qs[] = { 0.5, 0.9, 0.99 };
 	uint64_t max = 0;
 	size_t i, n = sizeof(vals) / sizeof(vals[0]);
 
+	memset(&hist, 0, sizeof(hist));
 	for (i = 0; i < n; i++) {
 		vals[i] = gen(&seed);
-		hist[pt_hist_bucket(vals[i])]++;
+		pt_lat_hist_add_value(&hist, vals[i]);
 		if (vals[i] > max)
 			max = vals[i];
 	}
 	qsort(vals, n, sizeof(vals[0]), cmp_u64);
 	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 		uint64_t exact = vals[(size_t)(qs[i] * n + 0.999999) - 1];
-		uint64_t got = pt_hist_percentile(hist, n, qs[i], max);
+		uint64_t got = pt_hist_percentile(&hist, qs[i], max);
 		double err = exact ? (double)(got > exact ? got - exact : exact - got) / exact : 0;
 
 		if (err > 0.10)
@@ -103,15 +106,15 @@ static void test_percentile_accuracy(void **state)
 
 static void test_percentile_edges(void **state)
 {
-	uint32_t hist[PT_HIST_BUCKETS] = { 0 };
+	struct pt_lat_hist hist = { .count = 0 };
 
 	(void)state;
-	assert_int_equal(pt_hist_percentile(hist, 0, 0.99, 0), 0);
-	hist[pt_hist_bucket(1000)] = 1;
+	assert_int_equal(pt_hist_percentile(&hist, 0.99, 0), 0);
+	pt_lat_hist_add_value(&hist, 1000);
 	/* one sample: clamped to the exact max */
-	assert_int_equal(pt_hist_percentile(hist, 1, 0.99, 1000), 1000);
-	hist[pt_hist_bucket(7)] = 1;
-	assert_int_equal(pt_hist_percentile(hist, 2, 0.5, 1000), 7);
+	assert_int_equal(pt_hist_percentile(&hist, 0.99, 1000), 1000);
+	pt_lat_hist_add_value(&hist, 7);
+	assert_int_equal(pt_hist_percentile(&hist, 0.5, 1000), 7);
 }
 
 static void test_parse_families(void **state)
@@ -161,7 +164,15 @@ static void test_snapshot_lifecycle(void **state)
 
 static void test_loss(void **state)
 {
-	struct pt_loss sum = { 1, 2, 3, 1 }, add = { 10, 20, 30, 1 };
+	struct pt_loss sum = { .ringbuf_drops = 1, .map_full = 2,
+			       .storage_fail = 3, .attach_failed = 1,
+			       .block_untracked = 5, .loss_unread = 1 },
+		       add = { .ringbuf_drops = 10, .map_full = 20,
+			       .storage_fail = 30, .attach_failed = 1,
+			       .cgroups_skipped = 4, .block_untracked = 50,
+			       .block_reaped = 2, .tcp_owner_unknown = 3,
+			       .alloc_failed = 6, .loss_unread = 1 },
+		       d;
 
 	(void)state;
 	pt_loss_add(&sum, &add);
@@ -169,7 +180,66 @@ static void test_loss(void **state)
 	assert_int_equal(sum.map_full, 22);
 	assert_int_equal(sum.storage_fail, 33);
 	assert_int_equal(sum.attach_failed, 1);	/* a level, not a count */
-	assert_int_equal(pt_loss_total(&sum), 67);
+	assert_int_equal(sum.cgroups_skipped, 4);
+	assert_int_equal(sum.block_untracked, 55);
+	assert_int_equal(sum.block_reaped, 2);
+	assert_int_equal(sum.tcp_owner_unknown, 3);
+	assert_int_equal(sum.alloc_failed, 6);
+	assert_int_equal(sum.loss_unread, 2);
+	assert_int_equal(pt_loss_total(&sum), 11 + 22 + 33 + 1 + 4 + 55 + 2 + 3 + 6 + 2);
+	/* an interval's loss: each counter's growth */
+	pt_loss_delta(&d, &sum, &add);
+	assert_int_equal(d.ringbuf_drops, 1);
+	assert_int_equal(d.block_untracked, 5);
+	assert_int_equal(d.tcp_owner_unknown, 0);
+	assert_int_equal(d.loss_unread, 1);
+}
+
+/* A failed read of a loss map keeps the last value read, and is counted:
+ * read as zero, the collector's delta (now - prev) wrapped to ~2^64. */
+static void test_loss_read_failed(void **state)
+{
+	uint64_t vals[2] = { 3, 4 }, last = 0, unread = 0, prev, now;
+
+	(void)state;
+	prev = pt_loss_read_kind(0, vals, 2, &last, &unread);
+	assert_int_equal(prev, 7);
+	vals[0] = 999;		/* what a failed lookup leaves: anything */
+	now = pt_loss_read_kind(-ENOMEM, vals, 2, &last, &unread);
+	assert_int_equal(now, 7);
+	assert_int_equal(now - prev, 0);	/* not 2^64 - 7 */
+	assert_int_equal(unread, 1);
+	vals[0] = 5;
+	now = pt_loss_read_kind(0, vals, 2, &last, &unread);
+	assert_int_equal(now - prev, 2);	/* counted when read again */
+	assert_int_equal(unread, 1);
+}
+
+/* A test-only setting is used only when whole and in range: a stray or
+ * bad one must not shrink a table to 0 or grow it (atoi("x") was 0,
+ * atoi("-1") 4294967295 as a uint32). */
+static void test_test_env(void **state)
+{
+	static const char *bad[] = { "", "x", "-1", "+3", " 3", "3x", "0",
+				     "16385", "99999999999999999999999" };
+	uint64_t v = 7;
+	size_t i;
+
+	(void)state;
+	unsetenv("PERFTOP_TEST_UNIT");
+	assert_false(pt_test_env("PERFTOP_TEST_UNIT", 1, 16384, &v));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("PERFTOP_TEST_UNIT", bad[i], 1);
+		assert_false(pt_test_env("PERFTOP_TEST_UNIT", 1, 16384, &v));
+		assert_int_equal(v, 7);
+	}
+	setenv("PERFTOP_TEST_UNIT", "1", 1);
+	assert_true(pt_test_env("PERFTOP_TEST_UNIT", 1, 16384, &v));
+	assert_int_equal(v, 1);
+	setenv("PERFTOP_TEST_UNIT", "16384", 1);
+	assert_true(pt_test_env("PERFTOP_TEST_UNIT", 1, 16384, &v));
+	assert_int_equal(v, 16384);
+	unsetenv("PERFTOP_TEST_UNIT");
 }
 
 int main(void)
@@ -181,6 +251,8 @@ int main(void)
 		cmocka_unit_test(test_parse_families),
 		cmocka_unit_test(test_snapshot_lifecycle),
 		cmocka_unit_test(test_loss),
+		cmocka_unit_test(test_loss_read_failed),
+		cmocka_unit_test(test_test_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Command-line parsing: every malformed command line is refused with the
- * SPEC status (2, or 3 for scan/report) and exactly one "perftop: ...: ..."
+ * documented status (2, or 3 for scan/report: README, "Commands") and exactly one "perftop: ...: ..."
  * line on stderr; good ones parse to the values given.
  */
 #include <setjmp.h>

@@ -179,11 +179,53 @@ static void test_sched_rates_and_order(void **state)
 	assert_string_equal(pt_view_sort_name(&f->st), "CPU%");
 	body(f, 120);
 	assert_true(line_of(f, "middle") < line_of(f, "big"));
+	/* then the wait causes, RUN% .. SLP% */
+	pt_view_sort_step(&f->st, 1);
+	assert_string_equal(pt_view_sort_name(&f->st), "RUN%");
+	for (a = 0; a < 5; a++)
+		pt_view_sort_step(&f->st, 1);
+	assert_string_equal(pt_view_sort_name(&f->st), "SLP%");
+	/* hypervisor steal, the switch rates */
+	pt_view_sort_step(&f->st, 1);
+	assert_string_equal(pt_view_sort_name(&f->st), "STL%");
+	pt_view_sort_step(&f->st, 1);
+	assert_string_equal(pt_view_sort_name(&f->st), "VCSW/s");
+	pt_view_sort_step(&f->st, 1);
+	assert_string_equal(pt_view_sort_name(&f->st), "ICSW/s");
 	/* and wraps around to the first visible column */
 	pt_view_sort_step(&f->st, 1);
 	assert_string_equal(pt_view_sort_name(&f->st), "TID");
 	f->st.processes = true;		/* TID hidden: sort falls back */
 	assert_string_equal(pt_view_sort_name(&f->st), "WAIT/s");
+}
+
+/* Wait causes as % of the interval; the wait sites below the threads. */
+static void test_wait_causes(void **state)
+{
+	struct fixture *f = *state;
+	struct pt_sched_task *t;
+	struct pt_sched_site *x;
+	char v[32];
+	int a;
+
+	add_sched(&f->snap, 811, 811, "payments", "/", 1000000, 500000, 0);
+	t = &f->snap.sched_tasks.v[0];
+	t->io_ns = 320000000;		/* 0.32 s of a 0.5 s interval */
+	t->lock_ns = 50000000;
+	x = PT_PUSH(f->snap.sched_sites);
+	task_id(&x->id, 811, 811, "payments", "/");
+	strcpy(x->wait, "io");
+	strcpy(x->site, "io_schedule <- blk_mq_get_tag");
+	x->ns = 320000000;
+	x->waits = 40;
+	body(f, 200);
+	a = line_of(f, "payments");
+	cell(f, a, "IO%", v, sizeof(v));
+	assert_string_equal(v, "64.0");
+	cell(f, a, "LOCK%", v, sizeof(v));
+	assert_string_equal(v, "10.0");
+	assert_true(line_of(f, "Wait sites") > a);
+	assert_true(line_of(f, "io_schedule <- blk_mq_get_tag") > line_of(f, "Wait sites"));
 }
 
 static void test_processes_merge_threads(void **state)
@@ -220,7 +262,7 @@ static void test_cgroup_group_and_filter(void **state)
 	add_sched(&f->snap, 2, 2, "b", "/system.slice/db.service", 30000000, 1, 0);
 	add_sched(&f->snap, 3, 3, "Web", "/user.slice", 5000000, 1, 0);
 	f->st.by_cgroup = true;
-	body(f, 120);
+	body(f, 200);	/* room for the full cgroup beside every column */
 	row = line_of(f, "db.service");
 	assert_true(row > 0);
 	assert_non_null(strstr(f->lines.v[row].text, "(2 tasks)"));
@@ -379,9 +421,15 @@ static void test_header_findings_and_missing(void **state)
 	assert_true(line_of(f, "+3 more findings") == 5);
 	assert_int_equal((int)f->lines.n, 6);
 	/* loss in a warning colour */
-	i = line_of(f, "LOSS: ringbuf 7");
+	i = line_of(f, "LOSS: ringbuf_drops 7  probes:");
 	assert_true(i > 0);
 	assert_int_equal(f->lines.v[i].hl_attr, PT_A_WARN);
+	/* every kind of the field table, by its name, zeros left out */
+	f->snap.loss.tcp_owner_unknown = 2;
+	pt_lines_reset(&f->lines);
+	pt_view_header(&f->ctx, 100, &f->lines);
+	assert_true(line_of(f, "LOSS: ringbuf_drops 7 tcp_owner_unknown 2  probes:") > 0);
+	f->snap.loss.tcp_owner_unknown = 0;
 
 	f->st.view = PT_VIEW_FINDINGS;
 	body(f, 100);
@@ -405,6 +453,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test_setup_teardown(test_sched_rates_and_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_causes, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_processes_merge_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cgroup_group_and_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_line_fits, setup, teardown),

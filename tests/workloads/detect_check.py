@@ -8,7 +8,7 @@ names, escaped label values, float sample values, no duplicate series,
 newline at the end.  Returns {(name, ((label, value), ...)): float}.
 
 check_report(obj): the JSON report of scan/report has the members
-docs/detection.md promises, every finding has SPEC.md's fields.
+docs/detection.md promises, every finding has the fields docs/json-format.md lists.
 """
 import math
 import re

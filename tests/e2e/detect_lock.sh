@@ -1,0 +1,78 @@
+#!/bin/bash
+# lock.contention: 8 threads serialised on one mutex, each holding it 5 ms
+# (asleep inside), so at any time one thread holds it and 7 wait: the
+# process waits about 7 s per second on the lock (a known effect by
+# construction).  The scan must exit WARNING or CRITICAL with
+# lock.contention naming the workload's process, its wait site in the
+# kernel's futex code, and a value near 7000 ms/s (at least 3500: on a
+# loaded 2-CPU machine the lock holder is sometimes runnable but not
+# running, which stretches every hold).  A second process, 8 threads
+# parked on a condition variable the whole time (an idle pool), waits on
+# a futex as long but contends for nothing: it must not be named.
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd python3
+
+CHECK=$(cd "$(dirname "$0")/../workloads" && pwd)
+python3 -c '
+import threading, time
+m = threading.Lock()
+def work():
+    while True:
+        with m:
+            time.sleep(0.005)
+for _ in range(8):
+    threading.Thread(target=work, daemon=True).start()
+time.sleep(60)' &
+busy=$!
+on_exit "kill $busy"
+# The pool says "parked" once all 8 threads sit in c.wait(): until then
+# they take turns on the GIL and on c, short futex waits that end, which
+# is contention.  A fixed sleep was not enough under TCG (6.1 guest: the
+# pool was still starting when the scan began and was named).
+python3 -c '
+import threading, time
+c = threading.Condition()
+parked = 0
+def park():
+    global parked
+    with c:
+        parked += 1
+        c.wait()
+for _ in range(8):
+    threading.Thread(target=park, daemon=True).start()
+while True:
+    with c:
+        if parked == 8:
+            break
+    time.sleep(0.01)
+print("parked", flush=True)
+time.sleep(60)' >"$TMP/idle.out" &
+idle=$!
+on_exit "kill $idle"
+wait_line "$TMP/idle.out" parked
+sleep 0.5
+
+rc=0
+"$PERFTOP" scan --probes sched -p "$busy,$idle" -i 0.5 -d 4 --json \
+	>"$TMP/scan.json" || rc=$?
+python3 - "$CHECK" "$TMP" "$rc" "$busy" "$idle" <<'PY'
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+from detect_check import check_report, rules
+tmp, rc, busy, idle = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+scan = check_report(json.loads(open(f"{tmp}/scan.json", encoding="utf-8").read()))
+print("scan:", scan["status"], rc, {r: round(f["value"], 1) for r, f in rules(scan).items()})
+assert rc in (1, 2), f"scan exited {rc}, wanted a warning or critical"
+f = rules(scan).get("lock.contention")
+assert f, "no lock.contention finding"
+print(f["summary"])
+pids = [c["pid"] for c in f["culprits"]]
+assert pids[0] == busy, f"culprit {pids}, wanted the mutex workload {busy}"
+assert idle not in pids, f"the idle pool {idle} was named: {pids}"
+# wait sites need tp_btf (the sleeper's stack as it is switched in)
+if os.environ.get("PERFTOP_ATTACH") != "raw_tp":
+    assert "futex" in f["culprits"][0].get("site", ""), f["culprits"][0]
+assert f["value"] >= 3500, f"{f['value']} ms/s, expected about 7000"
+print("ok")
+PY

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The detection rules: what each one measures in one snapshot (its value,
+ * and who contributed), its thresholds and advice, and the defaults.  The
+ * engine that turns these per-interval samples into findings over a
+ * window is detect.c; docs/detection.md explains both.  Pure.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detect_rules.h"
+#include "fields.h"
+#include "util.h"
+
+void pt_rule_say(struct rule_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->advice, sizeof(c->advice), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A thread's wait for a CPU in the interval: runnable plus throttled, the
+ * sched family's own classes (open waits credited up to the interval's
+ * end).  Not run_delay (runq_wait_ns): whether the kernel counts a
+ * throttled task's time off the CPU there is the kernel's business, and
+ * run_delay only counts waits that ended in the interval.  A trace
+ * without wait classes (written before them) has only run_delay.
+ */
+static double cpu_wait(const struct pt_sched_task *t, bool classes)
+{
+	return classes ? (double)(t->runnable_ns + t->throttled_ns) :
+			 (double)t->runq_wait_ns;
+}
+
+/*
+ * Does CPU-quota throttling explain the interval's wait for CPUs?  A task
+ * in a cgroup that ran out of CPU quota is runnable but off the CPU while
+ * its cgroup is throttled, and PSI counts it as stalled: that wait is the
+ * quota's (cpu.throttling), not a lack of CPUs.  The throttled cgroup
+ * whose tasks hold at least half of all the wait, or NULL; *thr_ms and
+ * *all_ms: those tasks' wait and everyone's, in ms per second.
+ */
+static const struct pt_cgroup *quota_explains(const struct pt_snapshot *s,
+					      double *thr_ms, double *all_ms)
+{
+	const struct pt_cgroup *thr = NULL;
+	double wait = 0, thr_wait = 0, secs = pt_rule_interval_s(s);
+	bool classes = false;
+	size_t i;
+
+	for (i = 0; i < s->sched_tasks.n && !classes; i++)
+		classes = s->sched_tasks.v[i].runnable_ns ||
+			  s->sched_tasks.v[i].throttled_ns;
+	for (i = 0; i < s->sched_tasks.n; i++) {
+		const struct pt_sched_task *t = &s->sched_tasks.v[i];
+		const struct pt_cgroup *g = pt_throttled_cgroup(s, t->id.cgroup);
+		double w = cpu_wait(t, classes);
+
+		wait += w;
+		if (g) {
+			thr_wait += w;
+			if (!thr || g->cpu_throttled_ns > thr->cpu_throttled_ns)
+				thr = g;
+		}
+	}
+	*thr_ms = thr_wait / NS_PER_MS / secs;
+	*all_ms = wait / NS_PER_MS / secs;
+	return thr && thr_wait * 2 >= wait ? thr : NULL;
+}
+
+static void quota_advice(struct rule_ctx *c, const struct pt_cgroup *thr,
+			 double thr_ms, double all_ms)
+{
+	pt_rule_say(c, "most of the wait for CPUs (%.0f of %.0f ms/s runnable or throttled) is CPU-quota throttling of cgroup %s (see cpu.throttling), not a shortage of CPUs; for the other tasks: reduce parallelism or lower their priority (nice, cgroup cpu.weight)",
+		       thr_ms, all_ms, thr->path);
+}
+
+/*
+ * cpu.runq_latency: system p99, or a thread's own p99 if worse.  When
+ * throttling explains the wait (quota_explains), the system p99 (which
+ * mixes the throttled tasks in) and the throttled tasks are left out:
+ * only the other threads' own p99 count, and the advice names the quota.
+ */
+static void sample_runq(struct rule_ctx *c, struct sample *out)
+{
+	const struct pt_snapshot *s = c->s;
+	const struct pt_min_samples *min = &c->cfg->min;
+	const struct pt_cgroup *thr;
+	double thr_ms, all_ms;
+	size_t i;
+
+	if (!(s->families & (1u << PT_SCHED)))
+		return;
+	out->measured = true;
+	thr = quota_explains(s, &thr_ms, &all_ms);
+	/* the system p99 mixes in throttled tasks' waits: only without any */
+	if (!thr_ms && s->sched_sys.runq_count >= min->runq_waits)
+		out->value = (double)s->sched_sys.runq_p99_ns / NS_PER_MS;
+	for (i = 0; i < s->sched_tasks.n; i++) {
+		const struct pt_sched_task *t = &s->sched_tasks.v[i];
+		double p99 = (double)t->runq_p99_ns / NS_PER_MS;
+
+		if (!t->runq_count)
+			continue;
+		if (pt_throttled_cgroup(s, t->id.cgroup))
+			continue;	/* its wait is the quota's */
+		if (t->runq_count >= min->task_runq_waits && p99 > out->value)
+			out->value = p99;
+		/* contribution: time spent waiting, in ms per second */
+		pt_rule_add_record(c, &pt_rec_sched_tasks, t,
+				   (double)t->runq_wait_ns,
+				   (double)t->runq_wait_ns / NS_PER_MS, 0);
+	}
+	if (thr)
+		quota_advice(c, thr, thr_ms, all_ms);
+}
+
+/* Threads that waited for CPU, as % of the time: what PSI cpu counts. */
+static void add_runq_waiters(struct rule_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->s->sched_tasks.n; i++) {
+		const struct pt_sched_task *t = &c->s->sched_tasks.v[i];
+
+		/* a throttled cgroup's tasks are cpu.throttling's culprits */
+		if (!t->runq_wait_ns ||
+		    pt_throttled_cgroup(c->s, t->id.cgroup))
+			continue;
+		pt_rule_add_record(c, &pt_rec_sched_tasks, t,
+				   (double)t->runq_wait_ns,
+				   (double)t->runq_wait_ns / NS_PER_S * 100, 0);
+	}
+}
+
+/* Processes by major faults (threads summed into their tgid). */
+static void add_faulters(struct rule_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->s->fault_tasks.n; i++) {
+		const struct pt_fault_task *t = &c->s->fault_tasks.v[i];
+
+		/* keyed and named by process (model/fields.c) */
+		if (t->major)
+			pt_rule_add_record(c, &pt_rec_fault_tasks, t,
+					   (double)t->major, (double)t->major, 0);
+	}
+}
+
+static void sample_psi(double psi, struct sample *out)
+{
+	if (psi < 0)
+		return;
+	out->measured = true;
+	out->value = psi;
+}
+
+/* cpu.pressure: PSI counts tasks of a throttled cgroup as stalled too;
+ * when they hold most of the wait, the advice names the quota. */
+static void sample_cpu_psi(struct rule_ctx *c, struct sample *out)
+{
+	const struct pt_cgroup *thr;
+	double thr_ms, all_ms;
+
+	sample_psi(c->s->pressure.cpu, out);
+	add_runq_waiters(c);
+	thr = quota_explains(c->s, &thr_ms, &all_ms);
+	if (thr)
+		quota_advice(c, thr, thr_ms, all_ms);
+}
+
+static void sample_major(struct rule_ctx *c, struct sample *out)
+{
+	const struct pt_snapshot *s = c->s;
+
+	if (!(s->families & (1u << PT_FAULT)))
+		return;
+	out->measured = true;
+	if (s->fault_major >= c->cfg->min.major_faults)
+		out->value = (double)s->fault_major / pt_rule_interval_s(s);
+	add_faulters(c);
+}
+
+static void sample_mem_psi(struct rule_ctx *c, struct sample *out)
+{
+	sample_psi(c->s->pressure.memory, out);
+	add_faulters(c);
+}
+
+/* disk.latency: the worst device's p99 (each device on its own). */
+static void sample_disk(struct rule_ctx *c, struct sample *out)
+{
+	const struct pt_snapshot *s = c->s;
+	size_t i;
+
+	if (!(s->families & (1u << PT_BLOCK)))
+		return;
+	out->measured = true;
+	for (i = 0; i < s->block_devs.n; i++) {
+		const struct pt_block_dev *d = &s->block_devs.v[i];
+		uint64_t ios = d->read_ios + d->write_ios;
+		double p99 = (double)d->lat_p99_ns / NS_PER_MS;
+
+		if (!ios)
+			continue;
+		if (ios >= c->cfg->min.disk_ios && p99 > out->value)
+			out->value = p99;
+		/* the slow device is the culprit: ordered by its p99 */
+		pt_rule_add_record(c, &pt_rec_block_devs, d, 0,
+				   p99 * (double)ios, (double)ios);
+	}
+}
+
+/* disk.pressure: tasks issuing the I/O, in I/Os per second. */
+static void sample_io_psi(struct rule_ctx *c, struct sample *out)
+{
+	size_t i;
+
+	sample_psi(c->s->pressure.io, out);
+	for (i = 0; i < c->s->block_tasks.n; i++) {
+		const struct pt_block_task *t = &c->s->block_tasks.v[i];
+
+		if (t->ios)
+			pt_rule_add_record(c, &pt_rec_block_tasks, t,
+					   (double)t->ios, (double)t->ios, 0);
+	}
+}
+
+/* network.retransmits: system ratio, or one connection's if worse. */
+static void sample_retrans(struct rule_ctx *c, struct sample *out)
+{
+	const struct pt_snapshot *s = c->s;
+	uint64_t retrans = 0, segs = 0, min = c->cfg->min.tcp_segs;
+	size_t i;
+
+	if (!(s->families & (1u << PT_TCP)))
+		return;
+	out->measured = true;
+	for (i = 0; i < s->tcp_conns.n; i++) {
+		const struct pt_tcp_conn *t = &s->tcp_conns.v[i];
+
+		retrans += t->retransmits;
+		segs += t->segs_out;
+		if (t->segs_out >= min && t->segs_out &&
+		    100.0 * (double)t->retransmits / (double)t->segs_out > out->value)
+			out->value = 100.0 * (double)t->retransmits /
+				     (double)t->segs_out;
+		if (t->retransmits)
+			pt_rule_add_record(c, &pt_rec_tcp_conns, t,
+					   (double)t->retransmits,
+					   100.0 * (double)t->retransmits,
+					   (double)t->segs_out);
+	}
+	if (segs >= min && segs &&
+	    100.0 * (double)retrans / (double)segs > out->value)
+		out->value = 100.0 * (double)retrans / (double)segs;
+}
+
+/* The heaviest wait site of thread pid (or, pid 0, of process tgid) for
+ * one wait class in this interval ("" when none was sampled). */
+static const char *top_site(const struct pt_snapshot *s, uint32_t pid,
+			    uint32_t tgid, enum pt_wait w)
+{
+	const char *name = pt_wait_name(w);
+	size_t i;
+
+	/* sites are sorted by time, largest first */
+	for (i = 0; i < s->sched_sites.n; i++) {
+		const struct pt_sched_site *x = &s->sched_sites.v[i];
+
+		if (!strcmp(x->wait, name) &&
+		    (pid ? x->id.pid == pid : x->id.tgid == tgid))
+			return x->site;
+	}
+	return "";
+}
+
+/*
+ * io.blocked: the thread blocked on I/O the longest, in ms per second.
+ * Time blocked on I/O counts the wait wherever it happens, before the
+ * device too (a cgroup's blkio throttle, a full tag set, writeback
+ * throttling), where disk.latency sees nothing wrong.
+ */
+static void sample_io_blocked(struct rule_ctx *c, struct sample *out)
+{
+	const struct pt_snapshot *s = c->s;
+	double secs = pt_rule_interval_s(s);
+	size_t i;
+
+	if (!(s->families & (1u << PT_SCHED)))
+		return;
+	out->measured = true;
+	for (i = 0; i < s->sched_tasks.n; i++) {
+		const struct pt_sched_task *t = &s->sched_tasks.v[i];
+		double ms_s = (double)t->io_ns / NS_PER_MS / secs;
+		struct pt_culprit who;
+		char key[64];
+
+		if (!t->io_ns)
+			continue;
+		if (ms_s > out->value)
+			out->value = ms_s;
+		pt_rec_sched_tasks.who(t, &who);
+		pt_rec_sched_tasks.key(t, false, key, sizeof(key));
+		pt_strlcpy(who.site, top_site(s, t->id.pid, 0, PT_W_IO),
+			   sizeof(who.site));
+		pt_rule_add_entity(c, key, &who, (double)t->io_ns,
+				   (double)t->io_ns / NS_PER_MS, 0);
+	}
+}
+
+/* A thread's lock waits that look like contention: they end, and last at
+ * most lock_wait_ms on average. */
+static bool contended(const struct pt_sched_task *t, double max_avg_ms)
+{
+	return t->lock_waits &&
+	       (double)t->lock_ns / (double)t->lock_waits <= max_avg_ms * NS_PER_MS;
+}
+
+/*
+ * lock.contention: the process whose threads wait on locks (futex, or a
+ * sleeping kernel lock) the longest, summed over its threads, in ms per
+ * second.  Only waits that end, at most lock_wait_ms on average, count:
+ * threads parked for seconds on a condition variable (an idle pool) wait
+ * on a futex too, but nothing contends there; and only processes with two
+ * such threads or more.
+ */
+static void sample_lock(struct rule_ctx *c, struct sample *out)
+{
+	const struct pt_snapshot *s = c->s;
+	double secs = pt_rule_interval_s(s);
+	double max_avg = (double)c->cfg->min.lock_wait_ms;
+	size_t i, j;
+
+	if (!(s->families & (1u << PT_SCHED)))
+		return;
+	out->measured = true;
+	for (i = 0; i < s->sched_tasks.n; i++) {
+		const struct pt_sched_task *t = &s->sched_tasks.v[i];
+		unsigned int waiters = 0;
+		struct pt_culprit who;
+		double sum = 0;
+		char key[64];
+
+		if (!contended(t, max_avg))
+			continue;
+		for (j = 0; j < i; j++)	/* the process's first such thread */
+			if (s->sched_tasks.v[j].id.tgid == t->id.tgid &&
+			    contended(&s->sched_tasks.v[j], max_avg))
+				break;
+		if (j < i)
+			continue;
+		for (j = i; j < s->sched_tasks.n; j++) {
+			const struct pt_sched_task *u = &s->sched_tasks.v[j];
+
+			if (u->id.tgid == t->id.tgid && contended(u, max_avg)) {
+				sum += (double)u->lock_ns;
+				waiters++;
+			}
+		}
+		if (waiters < 2)
+			continue;	/* one waiter: no one to contend with */
+		if (sum / NS_PER_MS / secs > out->value)
+			out->value = sum / NS_PER_MS / secs;
+		pt_rec_sched_tasks.who(t, &who);
+		who.task.pid = t->id.tgid;	/* the process */
+		pt_strlcpy(who.site, top_site(s, 0, t->id.tgid, PT_W_LOCK),
+			   sizeof(who.site));
+		snprintf(key, sizeof(key), "p%u/%s", t->id.tgid, t->id.comm);
+		pt_rule_add_entity(c, key, &who, sum, sum / NS_PER_MS, 0);
+	}
+}
+
+static uint64_t min_disk_ios(const struct pt_detect_config *cfg)
+{
+	return cfg->min.disk_ios;
+}
+
+/*
+ * Defaults, and why (docs/detection.md has the long form):
+ * - run-queue p99 10 ms: with 2 runnable threads per CPU a thread waits
+ *   about one slice (3-4 ms at HZ=250); 10 ms means a queue of 3+ per
+ *   CPU, 50 ms is a user-visible stall on every wakeup.
+ * - PSI: some avg10 of 20%/50% cpu, 10%/30% memory, 20%/50% io: the share
+ *   of the last 10 s in which at least one task was stalled; an idle or
+ *   healthy busy machine stays in single digits.
+ * - major faults 50/s, 500/s: each is a synchronous disk read (0.1-10 ms);
+ *   50/s sustained is a working set that no longer fits.
+ * - disk p99 50 ms, 250 ms: far above any healthy SSD (<5 ms) and above a
+ *   busy HDD's seek-bound tail; 250 ms trips timeouts.
+ * - retransmits 1%, 5%: healthy paths stay below 0.1%; at 1% loss-based
+ *   congestion control already cuts throughput severalfold.
+ * - io.blocked 250/750 ms/s: a thread blocked on I/O a quarter of its time
+ *   is I/O-bound; three quarters is a thread that mostly waits.
+ * - lock.contention 500/2000 ms/s: threads of one process together
+ *   blocked on locks half a thread's time, or two threads' worth.
+ */
+const struct rule_def pt_rules[PT_NR_RULES] = {
+	[PT_RULE_RUNQ_LATENCY] = {
+		.name = "cpu.runq_latency", .subsystem = "cpu", .unit = "ms",
+		.what = "run-queue wait p99 (system-wide, or the worst thread's)",
+		.advice = "more runnable threads than CPUs: reduce the named tasks' parallelism, give them more CPUs, or lower their priority (nice, cgroup cpu.weight)",
+		.culprit_unit = "ms waited per s",
+		.def = { .warning = 10, .critical = 50 },
+		.rate = true, .sample = sample_runq,
+	},
+	[PT_RULE_CPU_PRESSURE] = {
+		.name = "cpu.pressure", .subsystem = "cpu", .unit = "%",
+		.what = "CPU pressure (PSI some avg10)",
+		.advice = "tasks stall waiting for a CPU: add CPUs or cap the named tasks (cgroup cpu.max, cpu.weight)",
+		.culprit_unit = "% of time waiting",
+		.def = { .warning = 20, .critical = 50 },
+		.rate = true, .sample = sample_cpu_psi,
+	},
+	[PT_RULE_MAJOR_FAULTS] = {
+		.name = "memory.major_faults", .subsystem = "memory", .unit = "1/s",
+		.what = "major page fault rate",
+		.advice = "pages are read back from disk on access: the working set does not fit in memory; add RAM, shrink the named processes, check swap (vmstat si/so)",
+		.culprit_unit = "major faults/s",
+		.def = { .warning = 50, .critical = 500 },
+		.rate = true, .sample = sample_major,
+	},
+	[PT_RULE_MEMORY_PRESSURE] = {
+		.name = "memory.pressure", .subsystem = "memory", .unit = "%",
+		.what = "memory pressure (PSI some avg10)",
+		.advice = "tasks stall in memory reclaim and refaults: add memory or cap the named processes (cgroup memory.high)",
+		.culprit_unit = "major faults/s",
+		.def = { .warning = 10, .critical = 30 },
+		.rate = true, .sample = sample_mem_psi,
+	},
+	[PT_RULE_DISK_LATENCY] = {
+		.name = "disk.latency", .subsystem = "disk", .unit = "ms",
+		.what = "block I/O latency p99 (worst device)",
+		.advice = "requests on the named device are slow: check its queue depth and utilisation (iostat -x), the I/O mix, and the device's health",
+		.culprit_unit = "ms p99",
+		.def = { .warning = 50, .critical = 250 },
+		.by_value = true, .min_den = min_disk_ios, .sample = sample_disk,
+	},
+	[PT_RULE_DISK_PRESSURE] = {
+		.name = "disk.pressure", .subsystem = "disk", .unit = "%",
+		.what = "I/O pressure (PSI some avg10)",
+		.advice = "tasks stall waiting for I/O: reduce or spread the named tasks' I/O, or move them to faster storage",
+		.culprit_unit = "I/Os/s",
+		.def = { .warning = 20, .critical = 50 },
+		.rate = true, .sample = sample_io_psi,
+	},
+	[PT_RULE_RETRANSMITS] = {
+		.name = "network.retransmits", .subsystem = "network", .unit = "%",
+		.what = "TCP retransmit ratio (system-wide, or the worst connection's)",
+		.advice = "segments are lost on the way to the named peers: check the path (ip -s link, nstat, ss -ti), NIC errors, firewall drops and congestion",
+		.culprit_unit = "% retransmitted, most retransmits first",
+		.def = { .warning = 1, .critical = 5 },
+		.sample = sample_retrans,
+	},
+	[PT_RULE_IO_BLOCKED] = {
+		.name = "io.blocked", .subsystem = "io", .unit = "ms/s",
+		.what = "time blocked on I/O (worst thread, per second)",
+		.advice = "the named threads wait for I/O: if disk.latency is fine, look above the device (a cgroup I/O limit: io.max or blkio.throttle.*, writeback throttling, fsync); else reduce their I/O or use faster storage",
+		.culprit_unit = "ms blocked on I/O per s",
+		.def = { .warning = 250, .critical = 750 },
+		.rate = true, .sample = sample_io_blocked,
+	},
+	[PT_RULE_LOCK_CONTENTION] = {
+		.name = "lock.contention", .subsystem = "lock", .unit = "ms/s",
+		.what = "time threads wait on locks (worst process, per second)",
+		.advice = "threads of the named process queue on a lock (the wait site says which): shorten the critical section, split the lock, or use fewer threads",
+		.culprit_unit = "ms waited on locks per s",
+		.def = { .warning = 500, .critical = 2000 },
+		.rate = true, .sample = sample_lock,
+	},
+	/*
+	 * - throttling 20%/50% of periods: a cgroup hitting its quota now and
+	 *   then is the quota working; in half its periods its tasks stall
+	 *   for most of every period (up to period - quota, 80 ms at 0.2 CPU).
+	 * - OOM kills: any kill is worth a warning (0.001/s is "one kill"
+	 *   at any interval up to 1000 s); one per second is a crash loop.
+	 * - refaults 1000/s (4 MiB/s read back), 10000/s (40 MiB/s): a
+	 *   working set that fits refaults next to nothing.
+	 */
+	[PT_RULE_CPU_THROTTLING] = {
+		.name = "cpu.throttling", .subsystem = "cpu", .unit = "%",
+		.what = "CFS bandwidth periods throttled (worst cgroup)",
+		.advice = "a cgroup runs out of its CPU quota: raise the named cgroup's quota (cpu.max, cpu.cfs_quota_us) or reduce its work; more CPUs do not help",
+		.culprit_unit = "% of periods throttled",
+		.def = { .warning = 20, .critical = 50 },
+		.by_value = true,
+		.sample = pt_sample_throttling,
+	},
+	[PT_RULE_OOM_KILLS] = {
+		.name = "memory.oom_kills", .subsystem = "memory", .unit = "1/s",
+		.what = "OOM kills",
+		.advice = "the OOM killer is killing tasks: raise the memory limit of their cgroup (memory.max) or add memory, and find what grows",
+		.culprit_unit = "kills/s",
+		.def = { .warning = 0.001, .critical = 1 },
+		.rate = true, .event = true,
+		.sample = pt_sample_oom_kills,
+	},
+	[PT_RULE_THRASHING] = {
+		.name = "memory.thrashing", .subsystem = "memory", .unit = "1/s",
+		.what = "workingset refaults (worst cgroup)",
+		.advice = "evicted pages are read back at once: the named cgroup's working set is larger than its memory limit; raise the limit (memory.max) or shrink the working set",
+		.culprit_unit = "refaults/s",
+		.def = { .warning = 1000, .critical = 10000 },
+		.by_value = true,
+		.sample = pt_sample_thrashing,
+	},
+};
+
+void pt_detect_defaults(struct pt_detect_config *cfg)
+{
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (r = 0; r < PT_NR_RULES; r++)
+		cfg->thr[r] = pt_rules[r].def;
+	cfg->persistence = 0.5;
+	cfg->window_s = 5;
+	/* p99 of fewer than ~50 samples is the maximum of a handful */
+	cfg->min.runq_waits = 50;
+	cfg->min.task_runq_waits = 20;
+	cfg->min.major_faults = 5;
+	cfg->min.disk_ios = 20;
+	cfg->min.tcp_segs = 100;
+	/* a contended lock is held for ms; a parked thread waits for s */
+	cfg->min.lock_wait_ms = 200;
+}
+

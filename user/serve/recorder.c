@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The flight recorder's writer thread (recorder.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recorder.h"
+#include "util.h"
+
+/* Intervals the disk may fall behind before snapshots are dropped: at
+ * -i 1, four seconds of a stalled disk. */
+#define QUEUE_LEN 4
+
+struct pt_recorder {
+	struct pt_rotator *rot;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct pt_snapshot q[QUEUE_LEN];
+	size_t head, len;
+	bool stopping;
+	uint64_t queue_dropped;
+	struct pt_rotate_stats st;	/* a copy, under lock */
+};
+
+static void *writer(void *arg)
+{
+	struct pt_recorder *r = arg;
+	struct pt_snapshot s;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (!r->len && !r->stopping)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (!r->len)
+			break;
+		/* take it out of the queue; write without the lock */
+		s = r->q[r->head];
+		pt_snapshot_init(&r->q[r->head]);
+		r->head = (r->head + 1) % QUEUE_LEN;
+		r->len--;
+		pthread_mutex_unlock(&r->lock);
+		pt_rotator_write(r->rot, &s);
+		pt_snapshot_free(&s);
+		pthread_mutex_lock(&r->lock);
+		pt_rotator_stats(r->rot, &r->st);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+struct pt_recorder *pt_recorder_start(const struct pt_rotate_opts *o,
+				      const struct pt_header *h)
+{
+	struct pt_recorder *r = calloc(1, sizeof(*r));
+	int i, err;
+
+	if (!r) {
+		pt_err("out of memory starting the flight recorder");
+		return NULL;
+	}
+	r->rot = pt_rotator_open(o, h);
+	if (!r->rot) {
+		free(r);
+		return NULL;
+	}
+	pt_rotator_stats(r->rot, &r->st);
+	for (i = 0; i < QUEUE_LEN; i++)
+		pt_snapshot_init(&r->q[i]);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	err = pthread_create(&r->thread, NULL, writer, r);
+	if (err) {
+		pt_err("cannot start the flight recorder's thread: %s", strerror(err));
+		pt_rotator_close(r->rot);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void pt_recorder_push(struct pt_recorder *r, const struct pt_snapshot *s)
+{
+	struct pt_snapshot copy;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->len == QUEUE_LEN) {
+		r->queue_dropped++;
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	pthread_mutex_unlock(&r->lock);
+	/* copied outside the lock: only this thread adds to the queue */
+	if (pt_snapshot_copy(&copy, s)) {
+		pthread_mutex_lock(&r->lock);
+		r->queue_dropped++;
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	r->q[(r->head + r->len) % QUEUE_LEN] = copy;
+	r->len++;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void pt_recorder_stats(struct pt_recorder *r, struct pt_rotate_stats *st,
+		       uint64_t *queue_dropped)
+{
+	pthread_mutex_lock(&r->lock);
+	*st = r->st;
+	*queue_dropped = r->queue_dropped;
+	pthread_mutex_unlock(&r->lock);
+}
+
+int pt_recorder_stop(struct pt_recorder *r)
+{
+	int err;
+
+	if (!r)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	r->stopping = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	err = pt_rotator_close(r->rot);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+	return err;
+}
