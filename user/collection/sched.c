@@ -625,6 +625,7 @@ static int sched_collect(struct pt_family *f, struct pt_snapshot *s,
 	err = read_threads(p, s);
 	if (err)
 		return err;
+	s->sched_sys.span_ns = p->window;
 	/* final records after the iterator's reads of the same threads */
 	for (i = 0; i < p->dead.n; i++)
 		take_rec(p, s, &p->dead.v[i]);

@@ -218,6 +218,9 @@ static const struct pt_field sched_system_fields[] = {
 		    .pos = 7,
 		    .help = "Time threads were blocked on futexes or sleeping kernel locks, summed over threads, per second.",
 		    .rate = true, .div = NS_PER_S } },
+	/* what each thread's classes add up to (model.h) */
+	{ U64(struct pt_sched_system, span_ns), .unit = PT_UNIT_NS,
+	  .optional = true },
 };
 
 /* Where threads blocked: kernel wait sites (docs/json-format.md). */

@@ -128,6 +128,11 @@ struct pt_sched_system {
 	struct pt_lat_hist runq_hist;	/* every wait of the interval */
 	/* the wait causes of the threads in sched_tasks, summed */
 	uint64_t runnable_ns, throttled_ns, io_ns, mem_ns, lock_ns;
+	/* the run-queue-clock time between this pass of reads of the
+	 * threads and the last: what each thread's classes add up to (the
+	 * reads run after the interval's end, a preemptible reader later or
+	 * sooner, so this is interval_ns give or take that delay) */
+	uint64_t span_ns;
 };
 
 struct pt_fault_task {
