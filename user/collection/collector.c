@@ -218,6 +218,26 @@ static void discard_startup(struct pt_collector *c)
 	pt_snapshot_free(&junk);
 }
 
+/*
+ * -v: say on stderr when the first interval starts (every family attached,
+ * what they counted meanwhile dropped), so a script can start its workload
+ * inside the measurement: a scan prints nothing else before its report.
+ */
+static void announce_start(const struct pt_collector *c)
+{
+	char list[128] = "";
+	size_t len = 0;
+	int id;
+
+	for (id = 0; id < PT_NR_FAMILIES; id++)
+		if (c->running & (1u << id))
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+						"%s%s", len ? "," : "",
+						pt_family_name((enum pt_family_id)id));
+	fprintf(stderr, "perftop: attached %s, measuring\n", list);
+	fflush(stderr);
+}
+
 int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 		       bool quiet)
 {
@@ -274,6 +294,8 @@ int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 	discard_startup(c);
 	c->interval_start = pt_now_mono_ns();
 	c->deadline = c->interval_start + c->interval_ns;
+	if (o->verbose)
+		announce_start(c);
 	return 0;
 }
 

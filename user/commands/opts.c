@@ -371,7 +371,9 @@ static const struct pt_option options[] = {
 	  MEMBER(print_alert_rules),
 	  .help = "serve: print the Prometheus alerting rules, exit" },
 	{ .name = "verbose", .letter = 'v', .kind = OPT_FLAG, MEMBER(verbose),
-	  .help = "print libbpf diagnostics while loading" },
+	  .help = "print libbpf diagnostics while loading, then\n"
+		  "\"perftop: attached FAMILIES, measuring\" once the\n"
+		  "first interval starts" },
 	{ .name = "help", .letter = 'h', .kind = OPT_HELP,
 	  .help = "this help; perftop COMMAND --help for one command" },
 	{ .name = "version", .letter = 'V', .kind = OPT_VERSION,

@@ -41,7 +41,7 @@ struct pt_opts {
 	 * wall-clock ns; 0 and UINT64_MAX when not given */
 	uint64_t from_ns, to_ns, base_from_ns, base_to_ns;
 	const char *html;		/* report --html FILE ("-": stdout) */
-	bool verbose;			/* libbpf diagnostics on stderr */
+	bool verbose;			/* libbpf diagnostics, start line on stderr */
 	/* serve */
 	const char *listen;		/* --listen ADDR:PORT or unix:PATH */
 	unsigned int socket_mode;	/* --socket-mode, for unix: */
