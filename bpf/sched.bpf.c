@@ -578,8 +578,8 @@ static __always_inline void account_in(struct task_struct *next, __u64 now,
 				       struct pt_sched_cpu_val *cv)
 {
 	__u32 pid = TASK_READ(btf, next, pid);
-	__u32 epoch = pt_epoch(), b, st;
-	__u64 queued, since, wait = 0, lb;
+	__u32 epoch = pt_epoch(), b, st, site_class = 0;
+	__u64 queued, since, wait = 0, lb, site_ns = 0;
 	struct sched_acc *a;
 
 	if (!pid || !pt_task_wanted(next))
@@ -612,8 +612,10 @@ static __always_inline void account_in(struct task_struct *next, __u64 now,
 			a->c.ns[(st - 1) & 7] += woke - since;
 			a->c.waits[(st - 1) & 7]++;
 			if (btf && site_min_ns && woke - since >= site_min_ns &&
-			    st >= ST(PT_WAIT_IO) && st <= ST(PT_WAIT_LOCK))
-				wait_site(next, pid, st - 1, woke - since);
+			    st >= ST(PT_WAIT_IO) && st <= ST(PT_WAIT_LOCK)) {
+				site_class = st - 1;
+				site_ns = woke - since;
+			}
 		}
 		since = woke;
 	}
@@ -638,6 +640,10 @@ static __always_inline void account_in(struct task_struct *next, __u64 now,
 		a->reclaim_t0 = bpf_ktime_get_ns();
 	}
 	seq_write(a);
+	/* the stack walk (microseconds) outside the sequence count, so the
+	 * iterator's read of this thread is not kept waiting on it */
+	if (site_ns)
+		wait_site(next, pid, site_class, site_ns);
 }
 
 static __always_inline int on_switch(bool preempt, struct task_struct *prev,
@@ -827,6 +833,24 @@ static __always_inline void credit_open(struct pt_sched_cum *c,
 }
 
 /*
+ * The thread's sequence count once its CPU is not writing (even), waiting
+ * a little: a thread switching 30,000 times a second is being written a
+ * few percent of the time, and four plain tries in a row failed about once
+ * per two-second run of tests/e2e/sched_waitcause.sh (its read skipped, so
+ * two intervals of it came out as one).  256 reads of one cache line are
+ * some microseconds, more than a switch's accounting takes.
+ */
+static __always_inline __u32 even_seq(struct sched_acc *a)
+{
+	__u32 s = 1;
+	int k;
+
+	for (k = 0; k < 256 && (s & 1); k++)
+		s = *(volatile __u32 *)&a->seq;
+	return s;
+}
+
+/*
  * Right after userspace ends an interval: one record per thread whose
  * counters moved, or that is running, runnable or blocked on I/O, memory
  * or a lock now (so a starving or stuck thread shows while it lasts).
@@ -857,9 +881,9 @@ int sched_iter(struct bpf_iter__task *ctx)
 	at = bpf_ktime_get_ns() + clock_off;
 	last_boundary = at;
 	for (i = 0; i < 4 && !got; i++) {
-		s1 = *(volatile __u32 *)&a->seq;
+		s1 = even_seq(a);
 		if (s1 & 1)
-			continue;	/* its CPU is writing: read again */
+			continue;	/* its CPU is still writing: again */
 		asm volatile("" ::: "memory");
 		copy.state = a->state;
 		copy.since = a->since;

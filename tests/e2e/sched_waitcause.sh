@@ -71,6 +71,8 @@ cpu = os.cpu_count() - 1
 go_r, go_w = os.pipe()
 done_r, done_w = os.pipe()		# each child: one byte when its work is done
 ready_r, ready_w = os.pipe()		# the writer: set up, outside the window
+pre_r, pre_w = os.pipe()		# each child: one switch under perftop
+armed_r, armed_w = os.pipe()		# ... done, before the window
 loop_r, loop_w = os.pipe()		# the writer: its own loop figures
 
 def cpustat(cpu):
@@ -106,6 +108,14 @@ def child(kind):
         # on one CPU, whose interrupt and steal time bound the corrections
         os.sched_setaffinity(0, {0})
         os.write(ready_w, b"r")
+    # Woken once while perftop records, outside the window: a thread perftop
+    # has not seen switch yet is credited only from the interval its first
+    # switch is in (docs/json-format.md), so a first wait straddling an
+    # interval's end would lose its part before it, which schedstat's
+    # run_delay counts (measured: the spinners' and the writer's runnable
+    # 1% and 5% short of run_delay under steal, without this).
+    os.read(pre_r, 1)
+    os.write(armed_w, b"a")
     os.read(go_r, 1)			# blocked until released
     if kind == "spin":
         os.sched_setaffinity(0, {cpu})
@@ -138,9 +148,10 @@ def kernel(pid):
     with open(f"/proc/{pid}/task/{pid}/status") as f:
         st = dict(l.split(":", 1) for l in f)
     with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
-        delay = int(f.read().split()[1])
+        v = f.read().split()
     return dict(vol=int(st["voluntary_ctxt_switches"]),
-                invol=int(st["nonvoluntary_ctxt_switches"]), delay=delay)
+                invol=int(st["nonvoluntary_ctxt_switches"]), delay=int(v[1]),
+                arrivals=int(v[2]))
 
 # The machine's steal time (all CPUs) every 10 ms, for the tolerance of the
 # classes' sums (see the header): a vCPU the hypervisor stole is not
@@ -172,6 +183,19 @@ proc = subprocess.Popen([perftop, "record", "--probes", "sched", "-i", "0.5",
                          "-o", trace])
 wait_for('"type":"header"', proc)
 time.sleep(0.6)				# the first (startup) interval passes
+os.write(pre_w, b"x" * len(pids))	# each child switches once
+for _ in pids:
+    os.read(armed_r, 1)
+def asleep(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] == "S"
+t0 = time.monotonic()
+while not all(asleep(p) for p in pids):	# and is blocked on go again
+    if time.monotonic() - t0 > 30:
+        sys.exit("FAIL: the children did not block on the go pipe")
+    time.sleep(0.01)
+time.sleep(0.6)				# an interval ends: the poke is before it
+t_before = time.monotonic_ns()		# the window: snapshots ending after
 before = {p: kernel(p) for p in pids}
 os.write(go_w, b"x" * len(pids))	# go
 for _ in pids:				# all of them done (slow under emulation)
@@ -194,8 +218,8 @@ tcg = under_tcg()
 slack_interval, slack_window = (50e6, 50e6) if tcg else (15e6, 20e6)
 classes = ["oncpu_ns", "runnable_ns", "throttled_ns", "io_ns", "mem_ns",
            "lock_ns", "sleep_ns", "steal_ns"]
-sums = {p: dict(vol=0, invol=0, wait=0, io=0, other=0, oncpu=0, steal=0,
-                classes=0, wall=0, late=0, ends=[])
+sums = {p: dict(vol=0, invol=0, wait=0, io=0, other=0, oncpu=0, steal=0, waits=0, wait_max=0,
+                classes=0, wall=0, late=0, ends=[], ivals=[])
         for p in pids}
 seen = set()
 bad = []
@@ -210,10 +234,15 @@ with open(trace) as f:
             p = t["pid"]
             if p not in sums:
                 continue
+            if o["ts_ns"] <= t_before:	# the poke's interval, before the window
+                seen.add(p)
+                continue
             s = sums[p]
             s["vol"] += t["vol_switches"]
             s["invol"] += t["invol_switches"]
             s["wait"] += t["runnable_ns"] + t["throttled_ns"]
+            s["waits"] += t["runq_count"]
+            s["wait_max"] = max(s["wait_max"], t["runq_max_ns"])
             s["io"] += t["io_ns"]
             s["other"] += t["sleep_ns"] + t["lock_ns"] + t["mem_ns"]
             s["oncpu"] += t["oncpu_ns"]
@@ -229,32 +258,49 @@ with open(trace) as f:
                 stolen = steal_around(o["ts_ns"] - o["interval_ns"],
                                       o["ts_ns"])
                 s["ends"].append(stolen)
-                if abs(total - span) > slack_interval + stolen:
-                    bad.append(f"pid {p} seq {o['seq']}: classes add up to "
-                               f"{total} ns, the pass's span {span} ns "
-                               f"(interval {o['interval_ns']} ns), steal "
-                               f"around it {stolen} ns")
+                s["ivals"].append((o["seq"], total, span, o["interval_ns"],
+                                   stolen))
             seen.add(p)
 for p in pids:
     k = {x: after[p][x] - before[p][x] for x in after[p]}
     s = sums[p]
     print(f"pid {p}: switches vol {s['vol']}/{k['vol']} invol "
           f"{s['invol']}/{k['invol']} (perftop/kernel); runnable+throttled "
-          f"{s['wait']/1e6:.1f} ms, run_delay {k['delay']/1e6:.1f} ms; io "
+          f"{s['wait']/1e6:.1f} ms, run_delay {k['delay']/1e6:.1f} ms "
+          f"({s['waits']}/{k['arrivals']} waits); io "
           f"{s['io']/1e6:.1f} ms, other blocked {s['other']/1e6:.1f} ms; "
           f"on-CPU {s['oncpu']/1e6:.1f} ms, steal {s['steal']/1e6:.1f} ms; "
           f"classes off the passes' spans by {(s['classes'] - s['wall'])/1e6:.2f} ms, "
           f"largest pass delay {s['late']/1e6:.2f} ms")
+    # Waits: perftop's switch-ins against the kernel's arrivals.  On this
+    # 6.18 host perftop misses about 1 in 10,000 (0-13 of ~40,000 for the
+    # writer, 0-4 of ~150 for a spinner, 20 runs, 2026-12-02) with no
+    # recursion miss or storage loss counted: the kernel's pcount moves
+    # while the sched_switch program never sees the thread switch in
+    # (unexplained; docs/testing.md).  Each lost wait's time is lost with
+    # it, so run_delay may be short by the lost waits, each at most the
+    # longest wait perftop saw of the thread.
+    lost = k["arrivals"] - s["waits"]
+    if not 0 <= lost <= 5 + k["arrivals"] / 2000:
+        bad.append(f"pid {p}: {s['waits']} waits seen, the kernel's "
+                   f"arrivals {k['arrivals']}")
+    lost_ns = max(lost, 0) * s["wait_max"]
+    for seq, total, span, ival, stolen in s["ivals"]:
+        if abs(total - span) > slack_interval + stolen + lost_ns:
+            bad.append(f"pid {p} seq {seq}: classes add up to {total} ns, "
+                       f"the pass's span {span} ns (interval {ival} ns), "
+                       f"steal around it {stolen} ns")
     # the first and the last read's lateness do not cancel
     edges = s["ends"][0] + s["ends"][-1] if s["ends"] else 0
-    if abs(s["classes"] - s["wall"]) > slack_window + edges:
+    if abs(s["classes"] - s["wall"]) > slack_window + edges + lost_ns:
         bad.append(f"pid {p}: classes add up to {s['classes']} ns over "
                    f"intervals of {s['wall']} ns (steal around the first "
                    f"and last {edges} ns)")
     if (s["vol"], s["invol"]) != (k["vol"], k["invol"]):
         bad.append(f"pid {p}: switches differ from the kernel's")
-    if k["delay"] > 50e6 and abs(s["wait"] - k["delay"]) > 0.05 * k["delay"]:
-        bad.append(f"pid {p}: runnable+throttled off run_delay by more than 5%")
+    if k["delay"] > 50e6 and not (-0.05 * k["delay"] - lost_ns <= s["wait"] - k["delay"] <= 0.05 * k["delay"]):
+        bad.append(f"pid {p}: runnable+throttled off run_delay by more than "
+                   f"5% and {lost} lost waits of at most {s['wait_max']} ns")
 spin_delay = min(after[p]["delay"] - before[p]["delay"] for p in kids["spin"])
 io = kids["io"][0]
 if spin_delay < 500e6:
