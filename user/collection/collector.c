@@ -82,6 +82,7 @@ static int resolve_filter(struct pt_collector *c, const struct pt_opts *o)
 {
 	char err[512], path[64];
 	int i, ncpu;
+	uint64_t v;
 
 	for (i = 0; i < o->nr_pids; i++) {
 		struct stat st;
@@ -119,10 +120,11 @@ static int resolve_filter(struct pt_collector *c, const struct pt_opts *o)
 		return -EINVAL;
 	}
 	c->filter.nr_cpus = (unsigned int)ncpu;
-	/* tests/e2e/handover_stress.sh: make BPF writers late on purpose */
-	if (getenv("PERFTOP_TEST_BPF_DELAY_NS"))
-		c->filter.test_delay_ns =
-			strtoull(getenv("PERFTOP_TEST_BPF_DELAY_NS"), NULL, 10);
+	/* tests/e2e/handover_stress.sh: make BPF writers late on purpose (it
+	 * uses 1 ms); at most 10 ms, a tenth of the shortest interval (every
+	 * thread exit spins that long in the kernel) */
+	if (pt_test_env("PERFTOP_TEST_BPF_DELAY_NS", 1, 10000000, &v))
+		c->filter.test_delay_ns = v;
 	return 0;
 }
 
@@ -216,6 +218,9 @@ static void discard_startup(struct pt_collector *c)
 		if (c->fams[id])
 			c->fams[id]->collect(c->fams[id], &junk, new_epoch);
 	pt_snapshot_free(&junk);
+	/* records of this stretch are discarded anyway: one the readers
+	 * could not allocate is no loss of the first interval */
+	c->loss_prev.alloc_failed = pt_alloc_failures();
 }
 
 /*
@@ -242,6 +247,7 @@ int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 		       bool quiet)
 {
 	unsigned long pidns;
+	uint64_t every;
 	int id, err;
 
 	memset(c, 0, sizeof(*c));
@@ -292,6 +298,10 @@ int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 		return -ENODEV;
 	}
 	discard_startup(c);
+	/* tests/e2e/loss_alloc_failed.sh: record allocations that fail, from
+	 * the first interval on (each call site counts its calls from 0) */
+	pt_alloc_fail_every(pt_test_env("PERFTOP_TEST_ALLOC_FAIL_EVERY", 1,
+					1000000, &every) ? every : 0);
 	c->interval_start = pt_now_mono_ns();
 	c->deadline = c->interval_start + c->interval_ns;
 	if (o->verbose)

@@ -102,7 +102,7 @@ static void fill_task(uint32_t pid, const void *val, void *ctx)
 		return;
 	s->fault_minor += v->minor;
 	s->fault_major += v->major;
-	t = PT_PUSH(s->fault_tasks);
+	t = PT_REC_PUSH(s->fault_tasks);
 	if (!t) {
 		pt_alloc_failed();
 		return;

@@ -481,6 +481,17 @@ int pt_epoch_settle(struct pt_family *f, uint32_t old)
 }
 
 static uint64_t alloc_failures;
+static uint64_t alloc_fail_every;	/* 0: never; tests only */
+
+void pt_alloc_fail_every(uint64_t n)
+{
+	alloc_fail_every = n;
+}
+
+bool pt_alloc_test_fail(uint64_t *calls)
+{
+	return alloc_fail_every && ++*calls % alloc_fail_every == 0;
+}
 
 void pt_alloc_failed(void)
 {

@@ -198,7 +198,7 @@ static int on_dead(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*r))
 		return 0;
-	r = PT_PUSH(p->dead);
+	r = PT_REC_PUSH(p->dead);
 	if (r)
 		memcpy(r, data, sizeof(*r));
 	else
@@ -320,7 +320,7 @@ static void fill_task(struct sched_priv *p, struct pt_snapshot *s,
 			other += d->ns[i];
 	if (!other && !d->runq_count && !d->vol_switches && !d->invol_switches)
 		return;	/* asleep all along: nothing to show */
-	t = PT_PUSH(s->sched_tasks);
+	t = PT_REC_PUSH(s->sched_tasks);
 	if (!t) {
 		pt_alloc_failed();
 		return;
@@ -518,7 +518,7 @@ static void take_site(const void *key, const void *val, void *ctx)
 			return;
 		}
 	}
-	o = PT_PUSH(s->sched_sites);
+	o = PT_REC_PUSH(s->sched_sites);
 	if (!o) {
 		pt_alloc_failed();
 		return;

@@ -224,7 +224,7 @@ static void fill_conn(const void *key, const void *val, void *ctx)
 	struct pt_tcp_conn *c;
 
 	(void)key;
-	c = PT_PUSH(s->tcp_conns);
+	c = PT_REC_PUSH(s->tcp_conns);
 	if (!c) {
 		pt_alloc_failed();
 		return;
