@@ -85,6 +85,18 @@ def record_during(perftop, trace, probes, work, interval="0.5"):
     return out
 
 
+def cpu_times_ns(cpu):
+    """cpu's line of /proc/stat in ns (USER_HZ ticks): user nice system
+    idle iowait irq softirq steal ..."""
+    hz = os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat") as f:
+        for line in f:
+            v = line.split()
+            if v[0] == f"cpu{cpu}":
+                return [int(x) * 1_000_000_000 // hz for x in v[1:]]
+    sys.exit(f"FAIL: no cpu{cpu} in /proc/stat")
+
+
 def records(trace, family, table):
     """Every record of o[family][table] over the trace's snapshots, e.g.
     records(trace, "sched", "tasks")."""

@@ -64,7 +64,7 @@ need_cmd python3 taskset
 
 python3 - "$PERFTOP" "$TMP" <<'PY'
 import json, mmap, os, subprocess, sys, time
-from perftop_test import make_waiter, under_tcg
+from perftop_test import cpu_times_ns, make_waiter, under_tcg
 perftop, tmp = sys.argv[1], sys.argv[2]
 trace = f"{tmp}/trace.json"
 cpu = os.cpu_count() - 1
@@ -77,13 +77,7 @@ loop_r, loop_w = os.pipe()		# the writer: its own loop figures
 
 def cpustat(cpu):
     """cpu's irq, softirq and steal time in ns from /proc/stat (USER_HZ)."""
-    hz = os.sysconf("SC_CLK_TCK")
-    with open("/proc/stat") as f:
-        for line in f:
-            v = line.split()
-            if v[0] == f"cpu{cpu}":
-                return [int(x) * 1_000_000_000 // hz for x in v[6:9]]
-    raise SystemExit(f"FAIL: no cpu{cpu} in /proc/stat")
+    return cpu_times_ns(cpu)[5:8]
 
 def schedstat():
     """This thread's on-CPU time and run-queue wait in ns."""
