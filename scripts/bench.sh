@@ -31,6 +31,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/bench/lib.sh"
 OUT=${OUT:-build}
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 PERFTOP=$OUT/perftop
@@ -127,18 +128,8 @@ floor_hooks() {
 # The shipped tools include kernel headers this system lacks, or use
 # kprobes (not in this kernel); each copy changes only that.
 make_peers() {
-	local tools=/usr/sbin d
-	for d in /usr/share/bpftrace/tools /usr/sbin; do
-		[ -f $d/runqlat.bt ] && tools=$d && break
-	done
-	sed -e '/#include <linux\/sched.h>/d' -e 's/TASK_RUNNING/0/' \
-		$tools/runqlat.bt >"$WORK/sched.bt"
-	sed -e 's/kprobe:blk_account_io_start,/tracepoint:block:block_rq_issue/' \
-		-e '/kprobe:__blk_account_io_start/d' \
-		-e 's/kprobe:blk_account_io_done,/tracepoint:block:block_rq_complete/' \
-		-e '/kprobe:__blk_account_io_done/d' \
-		-e 's/\[arg0\]/[args->dev, args->sector]/g' \
-		$tools/biolatency.bt >"$WORK/io.bt"
+	bt_runqlat "$WORK/sched.bt"
+	bt_biolatency "$WORK/io.bt"
 	# No shipped tool counts page faults; the bpftrace reference guide's
 	# one-liner form, per thread.
 	echo 'software:page-faults:1 { @faults[tid] = count(); }' >"$WORK/fault.bt"
@@ -150,16 +141,7 @@ tracepoint:sock:sock_recv_length /args->ret > 0/ { @rx[args->sk] = sum(args->ret
 tracepoint:tcp:tcp_probe { @srtt[args->sock_cookie] = args->srtt; }
 tracepoint:sock:inet_sock_set_state { @state[args->skaddr] = args->newstate; }
 EOF
-	# Readiness mark: bpftrace runs BEGIN once every probe is attached.
-	for f in "$WORK"/*.bt; do
-		if grep -q '^BEGIN' "$f"; then
-			awk '/^BEGIN/ { b = 1 }
-			     b && /\{/ { sub(/\{/, "{ printf(\"bench-ready\\n\");"); b = 0 }
-			     { print }' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
-		else
-			printf 'BEGIN { printf("bench-ready\\n"); }\n' >>"$f"
-		fi
-	done
+	bt_ready_marks "$WORK"
 }
 
 # ---- tracers -------------------------------------------------------------

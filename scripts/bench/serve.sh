@@ -23,6 +23,7 @@
 #   BENCH_QUICK=1: 3 rounds of 5 s, a 2-minute soak, report in $OUT/bench/
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 OUT=${OUT:-build}
 PERFTOP=$PWD/$OUT/perftop
 QUICK=${BENCH_QUICK:-0}
@@ -87,14 +88,8 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$NPORT/index.html" >/dev/null 
 curl -sf "http://127.0.0.1:$NPORT/index.html" >/dev/null || die "nginx did not start: $(cat "$WORK/nginx/error.log")"
 
 # ---- bpftrace peers: the shipped tools, patched for this kernel ---------------
-tools=/usr/sbin
-for d in /usr/share/bpftrace/tools /usr/sbin; do [ -f "$d/runqlat.bt" ] && tools=$d && break; done
-sed -e '/#include <linux\/sched.h>/d' -e 's/TASK_RUNNING/0/' "$tools/runqlat.bt" >"$WORK/runqlat.bt"
-sed -e 's/kprobe:blk_account_io_start,/tracepoint:block:block_rq_issue/' \
-	-e '/kprobe:__blk_account_io_start/d' \
-	-e 's/kprobe:blk_account_io_done,/tracepoint:block:block_rq_complete/' \
-	-e '/kprobe:__blk_account_io_done/d' \
-	-e 's/\[arg0\]/[args->dev, args->sector]/g' "$tools/biolatency.bt" >"$WORK/biolatency.bt"
+bt_runqlat "$WORK/runqlat.bt"
+bt_biolatency "$WORK/biolatency.bt"
 # tcpretrans.bt hooks kprobe:tcp_retransmit_skb; the same on its tracepoint
 cat >"$WORK/tcpretrans.bt" <<'EOF'
 tracepoint:tcp:tcp_retransmit_skb
@@ -103,17 +98,7 @@ tracepoint:tcp:tcp_retransmit_skb
 	printf("%-8d %-6d %-6d %d\n", pid, args->sport, args->dport, args->state);
 }
 EOF
-# Readiness mark: bpftrace runs BEGIN once every probe is attached (into
-# the tool's own BEGIN where it has one: only one is allowed).
-for f in "$WORK"/*.bt; do
-	if grep -q '^BEGIN' "$f"; then
-		awk '/^BEGIN/ { b = 1 }
-		     b && /\{/ { sub(/\{/, "{ printf(\"bench-ready\\n\");"); b = 0 }
-		     { print }' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
-	else
-		printf 'BEGIN { printf("bench-ready\\n"); }\n' >>"$f"
-	fi
-done
+bt_ready_marks "$WORK"
 
 # ---- configurations ------------------------------------------------------------
 TR=()
