@@ -64,16 +64,17 @@ def perftop_maps(pid):
     return {m["name"]: m["id"] for m in maps if m["id"] in held}
 
 
-def record_during(perftop, trace, probes, work, interval="0.5"):
-    """Run work() inside a `perftop record --probes probes` of its own:
-    started after the header line (everything attached), the recording
-    ended with SIGINT after work() returned.  Returns what work() returned;
+def record_during(perftop, trace, probes, work, interval="0.5", args=()):
+    """Run work() inside a `perftop record --probes probes [args]` of its
+    own: started after the header line (everything attached), the recording
+    ended with SIGINT after work() returned, so the window holds the work
+    at any machine speed (no -d to outlast).  Returns what work() returned;
     exits the test with FAIL when perftop ends early or badly."""
     import signal
     import subprocess
     wait_for = make_waiter(trace)
     proc = subprocess.Popen([perftop, "record", "--probes", probes, "-i",
-                             interval, "-o", trace])
+                             interval, *args, "-o", trace])
     wait_for('"type":"header"', proc)
     out = work()
     if proc.poll() is not None:

@@ -21,15 +21,30 @@ cat >"$TMP/cfg.json" <<'EOF'
   "thresholds": { "disk.latency": { "warning": 0.02, "critical": 10000 } } }
 EOF
 
-# --thread: one process, so -p names all of fio's I/O.
+# --thread: one process, so -p names all of fio's I/O.  fio's run spans
+# the scan's and the recording's at any machine speed: the perftops start
+# once fio's reads show on the device, and fio is stopped with SIGINT (it
+# writes its JSON then and exits 128) only after both have ended.  Its
+# --runtime is only a bound for a test that dies (300 s; they take ~8 s
+# here): fio ending by itself (exit 0) fails the test.
 fio --name=lat --thread --filename="$loop" --direct=1 --rw=randread --bs=4k \
-	--ioengine=libaio --iodepth=32 --time_based --runtime=10 \
+	--ioengine=libaio --iodepth=32 --time_based --runtime=300 \
 	--output-format=json --output="$TMP/fio.json" &
 fio_pid=$!
 on_exit "kill $fio_pid"
-sleep 1
 
 stats() { awk -v d="$dev" '$3 == d {print $4, $7}' /proc/diskstats; }
+read -r r0 ms0 < <(stats)
+# 1000 reads: fio is past its start-up (bounds a start, measures nothing)
+sec=20
+if under_tcg; then sec=80; fi
+for ((i = 0; i < sec * 20; i++)); do
+	read -r r1 ms1 < <(stats)
+	[ $((r1 - r0)) -lt 1000 ] || break
+	kill -0 "$fio_pid" 2>/dev/null || fail "fio exited before reading"
+	sleep 0.05
+done
+[ $((r1 - r0)) -ge 1000 ] || fail "fio did not read from $dev in ${sec}s"
 read -r r0 ms0 < <(stats)
 t0=$(date +%s%N)
 "$PERFTOP" record --probes block -p "$fio_pid" --config "$TMP/cfg.json" -d 3 \
@@ -41,9 +56,13 @@ rc=0
 wait "$rec" || fail "record failed"
 read -r r1 ms1 < <(stats)
 t1=$(date +%s%N)
-# fio's 10 s span the scan and the recording (started 1 s before them,
-# 3 s each plus attaching): it ends by itself and writes its JSON
-wait "$fio_pid" || fail "fio failed"
+kill -INT "$fio_pid" 2>/dev/null || true
+frc=0
+wait "$fio_pid" || frc=$?
+# 128: fio_backend's exit_value once its SIGINT handler ran (the job's
+# error is checked in its JSON below); 0 would mean its runtime ran out
+# first
+[ "$frc" -eq 128 ] || fail "fio exited $frc, want 128 (stopped by SIGINT)"
 rrc=0
 "$PERFTOP" report "$TMP/rec.json" --config "$TMP/cfg.json" --json \
 	>"$TMP/report.json" || rrc=$?
@@ -54,10 +73,15 @@ import json, sys
 # Upper bound, by construction: every request perftop times (accounting
 # start to completion) lies inside one fio I/O's total latency (slat +
 # clat: io_submit() entered to the event reaped), so no p99 of them can
-# exceed the largest of fio's, over a run that spans the scan; the p99 is
+# exceed the largest of fio's, over a run that spans the scan (started
+# before it, stopped after it); the p99 is
 # clamped to the exact maximum, so no bucket slack either.  (It used to
 # have no upper bound: a 1000x over-report passed.)
-fio_lat_max = json.load(open(f"{sys.argv[2]}/fio.json"))["jobs"][0]["read"]["lat_ns"]["max"]
+# fio's "fio: terminating on signal 2" line comes first in its --output
+fio_out = open(f"{sys.argv[2]}/fio.json").read()
+fio_job = json.loads(fio_out[fio_out.index("{"):])["jobs"][0]
+assert fio_job["error"] == 0, fio_job["error"]
+fio_lat_max = fio_job["read"]["lat_ns"]["max"]
 sys.path.insert(0, sys.argv[1])
 from detect_check import check_report, parse_prom, prom_value, rules, same_verdict
 tmp, rc, rrc, dev = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]

@@ -57,7 +57,11 @@ exec 3>"$TMP/go"
 wait_line "$TMP/sender.out" '^[0-9]' 10
 read -r spid lport eport <"$TMP/sender.out"
 
-"$PERFTOP" record --probes tcp -p "$spid" -i 0.5 -d 4 -o "$TMP/trace.json" &
+# The recording has no -d: the sender runs from its header line (every
+# probe attached) and SIGINT ends it (the partial last interval kept) once
+# the sender has sent everything and its peers have read it all, so the
+# window holds the sending at any machine speed.
+"$PERFTOP" record --probes tcp -p "$spid" -i 0.5 -o "$TMP/trace.json" &
 rec=$!
 wait_line "$TMP/trace.json" '"type":"header"' 20
 echo go >&3
@@ -69,6 +73,8 @@ s = socket.create_connection(('127.0.0.1', $lport))
 print(drain(s))
 s.close()" >"$TMP/client.out"
 wait_line "$TMP/sender.out" sent 20
+kill -0 "$rec" 2>/dev/null || fail "perftop record ended before the sender did"
+kill -INT "$rec"
 wait "$rec" || fail "perftop record exited $?"
 
 python3 - "$TMP/trace.json" "$spid" "$lport" "$eport" <<'PY'
