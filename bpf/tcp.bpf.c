@@ -11,14 +11,16 @@
  * retransmits are segments exactly as TcpRetransSegs counts them, and a
  * missed event only moves bytes into a later sample, never loses them.
  *
- * Sample points: send/recv calls (also naming the owner, the task making
- * the call), every incoming segment (tcp_probe), retransmits, resets,
- * every state change, and every tracked socket at the end of each interval
- * (tcp_boundary_*, an iterator over the per-socket state userspace runs
- * just before the epoch flip).  tcp_probe fires before the kernel processes
- * the segment, so without that last reading a burst's final ACK, or an idle
- * connection's last data, would land in a later interval, or never; the
- * last sample of a closing connection is its transition to CLOSE.
+ * Sample points: every tracked socket at the end of each interval
+ * (tcp_boundary, a walk of the per-socket state userspace runs just before
+ * the epoch flip), every state change (the last sample of a closing
+ * connection is its transition to CLOSE), retransmits, resets, and
+ * send/recv calls outside ESTABLISHED.  Nothing reads the counters per
+ * segment or per call of an established connection: the interval-end
+ * reading puts its bytes in the interval they moved in, and per-segment
+ * readings only cost (docs/performance.md).  Incoming segments (tcp_probe)
+ * and send/recv calls still meet connections perftop has not seen yet, and
+ * calls name the owner, the task making the call.
  *
  * Owners: the task calling send/recv/connect/listen, or, for sockets that
  * existed before perftop started or that it meets without a task, the
@@ -393,21 +395,32 @@ static __always_inline int sk_state_now(struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_state);
 }
 
+/*
+ * On the per-call and per-segment hooks: tp_btf arguments are BTF pointers
+ * the verifier lets us load from directly; raw_tp ones need a
+ * bpf_probe_read_kernel() call per field (as sched.bpf.c's TASK_READ).
+ */
+static __always_inline int sk_state_fast(struct sock *sk, bool btf)
+{
+	return btf ? sk->__sk_common.skc_state : sk_state_now(sk);
+}
+
 /* Send/recv calls, segments, retransmits: sample; `own` names the caller
  * as owner (only for hooks that run in the calling task). */
-static __always_inline int on_sample(struct sock *sk, bool own)
+static __always_inline int on_sample(struct sock *sk, bool own, bool btf)
 {
-	int state = sk_state_now(sk);
+	int state = sk_state_fast(sk, btf);
 	struct tcp_sk_state *st = track(sk, state);
 
 	if (!st)
 		return 0;
 	if (own) {
 		own_by_current(&st->owner);
-		/* In ESTABLISHED tcp_probe samples every incoming segment,
-		 * the only thing that moves bytes_acked and bytes_received;
-		 * a call need not sample again.  In the closing states it
-		 * does not fire, so calls sample there. */
+		/* In ESTABLISHED the interval-end reading (tcp_boundary)
+		 * and the state change that ends it read the counters; a
+		 * call, like a segment (on_segment), need not.  In the
+		 * closing states calls sample (rare, and the old
+		 * behaviour there). */
 		if (state == TCP_ESTABLISHED)
 			return 0;
 	}
@@ -415,17 +428,39 @@ static __always_inline int on_sample(struct sock *sk, bool own)
 	return 0;
 }
 
+/*
+ * Incoming segments (tcp_probe: tcp_rcv_established(), so ESTABLISHED,
+ * before the segment is processed): only meet the connection.  Reading
+ * its counters here, at every segment, added nothing the interval-end
+ * reading (tcp_boundary) and the state changes do not: bytes are deltas of
+ * the socket's own counters, so they land in the interval they moved in
+ * either way, and a connection's last reading is its transition out of
+ * ESTABLISHED.  That reading was 600 ns a segment, at 160k segments/s
+ * (nginx + wrk on loopback) a tenth of a CPU (docs/performance.md).
+ */
+static __always_inline int on_segment(struct sock *sk, bool btf)
+{
+	int state = sk_state_fast(sk, btf);
+	struct tcp_sk_state *st = track(sk, state);
+
+	if (st && state != TCP_ESTABLISHED)	/* not from tcp_rcv_established */
+		account(sk, st, state, 0, data_state(state) && !st->closed);
+	return 0;
+}
+
 /* send/recv tracepoints fire for every socket type. */
-static __always_inline int on_call(struct sock *sk)
+static __always_inline int on_call(struct sock *sk, bool btf)
 {
 	__u16 family;
 
-	if (!sk || pt_sk_protocol(sk) != IPPROTO_TCP)
+	if (!sk || (btf ? BPF_CORE_READ_BITFIELD(sk, sk_protocol) :
+			  pt_sk_protocol(sk)) != IPPROTO_TCP)
 		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = btf ? sk->__sk_common.skc_family :
+		       BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	return on_sample(sk, true);
+	return on_sample(sk, true, btf);
 }
 
 static __always_inline int on_reset(struct sock *sk)
@@ -578,40 +613,40 @@ int BPF_PROG(rawtp_set_state, const struct sock *sk, int old, int new)
 
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tpbtf_tcp_probe, struct sock *sk)
-{ return on_sample(sk, false); }
+{ return on_segment(sk, true); }
 SEC("raw_tp/tcp_probe")
 int BPF_PROG(rawtp_tcp_probe, struct sock *sk)
-{ return on_sample(sk, false); }
+{ return on_segment(sk, false); }
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tpbtf_tcp_retransmit_skb, const struct sock *sk)
-{ return on_sample((struct sock *)sk, false); }
+{ return on_sample((struct sock *)sk, false, true); }
 SEC("raw_tp/tcp_retransmit_skb")
 int BPF_PROG(rawtp_tcp_retransmit_skb, const struct sock *sk)
-{ return on_sample((struct sock *)sk, false); }
+{ return on_sample((struct sock *)sk, false, false); }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tpbtf_sock_send_length, struct sock *sk)
-{ return on_call(sk); }
+{ return on_call(sk, true); }
 SEC("raw_tp/sock_send_length")
 int BPF_PROG(rawtp_sock_send_length, struct sock *sk)
-{ return on_call(sk); }
+{ return on_call(sk, false); }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tpbtf_sock_recv_length, struct sock *sk)
-{ return on_call(sk); }
+{ return on_call(sk, true); }
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(rawtp_sock_recv_length, struct sock *sk)
-{ return on_call(sk); }
+{ return on_call(sk, false); }
 
 /* Kernels without sock_recv_length: receive calls still name the owner
  * (tcp_recvmsg adjusts the receive space in the reading task). */
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tpbtf_tcp_rcv_space_adjust, struct sock *sk)
-{ return on_sample(sk, true); }
+{ return on_sample(sk, true, true); }
 SEC("raw_tp/tcp_rcv_space_adjust")
 int BPF_PROG(rawtp_tcp_rcv_space_adjust, struct sock *sk)
-{ return on_sample(sk, true); }
+{ return on_sample(sk, true, false); }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tpbtf_tcp_receive_reset, struct sock *sk)
