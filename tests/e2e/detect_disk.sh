@@ -25,8 +25,8 @@ EOF
 # the scan's and the recording's at any machine speed: the perftops start
 # once fio's reads show on the device, and fio is stopped with SIGINT (it
 # writes its JSON then and exits 128) only after both have ended.  Its
-# --runtime is only a bound for a test that dies (300 s; they take ~8 s
-# here): fio ending by itself (exit 0) fails the test.
+# --runtime is only a bound for a test that dies (300 s; the whole test takes ~4 s
+# here, ~20 s under TCG): fio ending by itself (exit 0) fails the test.
 fio --name=lat --thread --filename="$loop" --direct=1 --rw=randread --bs=4k \
 	--ioengine=libaio --iodepth=32 --time_based --runtime=300 \
 	--output-format=json --output="$TMP/fio.json" &
