@@ -30,6 +30,8 @@
 # sums to ~40 min of its 90: measured end to end on a fresh clone of main
 # dffa81a (2026-12-02), 2312 s, this stage 781 s (6.1 351 s, 6.12 426 s,
 # 12 of 12 each).
+# Later, on 807782e (2026-12-02): 2771 s, this stage 1158 s (6.1 585 s,
+# 6.12 573 s); CI's limit is 90 minutes.
 #
 # No raw_tp pass here (issue #13 item 4: the e2e suite with
 # PERFTOP_ATTACH=raw_tp on the host).  Not measured: its run did not get
