@@ -40,6 +40,16 @@ struct {
 	__type(value, __u64);
 } loss SEC(".maps");
 
+/*
+ * tp_btf arguments are BTF pointers the verifier lets us load from directly
+ * (a plain load guarded by an exception-table entry); raw_tp ones need one
+ * bpf_probe_read_kernel() call per field.  On the hottest hooks (context
+ * switches, per-call and per-segment TCP hooks) that difference matters, so
+ * their fields go through this.
+ */
+#define PT_BTF_READ(btf, p, field) \
+	((btf) ? (p)->field : BPF_CORE_READ(p, field))
+
 static __always_inline void pt_count_loss(__u32 kind)
 {
 	__u64 *n = bpf_map_lookup_elem(&loss, &kind);

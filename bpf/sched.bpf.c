@@ -39,14 +39,6 @@
 #define PF_KTHREAD 0x00200000	/* include/linux/sched.h, stable since 2.6 */
 #define LCB_F_SPIN (1U << 0)	/* include/trace/events/lock.h, 5.19+ */
 
-/*
- * tp_btf arguments are BTF pointers the verifier lets us load from directly
- * (a plain load guarded by an exception-table entry); raw_tp ones need one
- * bpf_probe_read_kernel() call per field.  On the context-switch path that
- * difference matters, so hot fields go through this.
- */
-#define TASK_READ(btf, t, field) ((btf) ? (t)->field : BPF_CORE_READ(t, field))
-
 /* Thread states: a wait class + 1 (0: not seen yet). */
 #define ST_NONE 0
 #define ST(class) ((class) + 1)
@@ -263,7 +255,7 @@ static __always_inline __u64 throttled_clock(struct cfs_rq *cfs, __u64 now,
 static __always_inline void thr_mark(struct sched_acc *a, struct task_struct *t,
 				     __u64 now, bool btf)
 {
-	struct cfs_rq *cfs = TASK_READ(btf, t, se.cfs_rq);
+	struct cfs_rq *cfs = PT_BTF_READ(btf, t, se.cfs_rq);
 
 	a->thr_cfs = (__u64)cfs;
 	a->thr_base = throttled_clock(cfs, now, btf);
@@ -281,7 +273,7 @@ static __always_inline void credit_wait(struct pt_sched_cum *c,
 					struct task_struct *t, __u64 now,
 					__u64 wait, bool btf)
 {
-	struct cfs_rq *cfs = TASK_READ(btf, t, se.cfs_rq);
+	struct cfs_rq *cfs = PT_BTF_READ(btf, t, se.cfs_rq);
 	__u64 thr = 0, now_thr;
 
 	if (thr_cfs == (__u64)cfs && cfs) {
@@ -442,13 +434,13 @@ static __always_inline void account_out(struct task_struct *prev, bool preempt,
 					__u32 prev_state, __u64 now, __u64 steal,
 					bool btf, struct pt_sched_cpu_val *cv)
 {
-	__u32 pid = TASK_READ(btf, prev, pid);
+	__u32 pid = PT_BTF_READ(btf, prev, pid);
 	__u64 arrived, since, lb;
 	struct sched_acc *a;
 
 	if (!pid || !pt_task_wanted(prev))
 		return;	/* idle task, or filtered out */
-	arrived = TASK_READ(btf, prev, sched_info.last_arrival);
+	arrived = PT_BTF_READ(btf, prev, sched_info.last_arrival);
 	if (cv && arrived && arrived <= now)
 		cv->oncpu_ns += now - arrived;
 	a = acc_of(prev, pid, btf);
@@ -499,7 +491,7 @@ static __always_inline void account_out(struct task_struct *prev, bool preempt,
 		a->state = ST(sleep_class(prev, a, btf));
 	a->since = now;
 	thr_mark(a, prev, now, btf);
-	a->run_delay_mark = TASK_READ(btf, prev, sched_info.run_delay) + 1;
+	a->run_delay_mark = PT_BTF_READ(btf, prev, sched_info.run_delay) + 1;
 	seq_write(a);
 	if (prev_state & TASK_DEAD) {
 		a->state = ST_DEAD;
@@ -521,7 +513,7 @@ static __always_inline void account_out(struct task_struct *prev, bool preempt,
 static __always_inline __u64 whole_wait(struct task_struct *next, bool btf,
 					struct sched_acc *a, __u64 segment)
 {
-	__u64 delay_after = TASK_READ(btf, next, sched_info.run_delay) + segment;
+	__u64 delay_after = PT_BTF_READ(btf, next, sched_info.run_delay) + segment;
 	__u64 wait = segment;
 
 	if (a->run_delay_mark && delay_after + 1 > a->run_delay_mark &&
@@ -577,14 +569,14 @@ static __always_inline void account_in(struct task_struct *next, __u64 now,
 				       __u64 steal, bool btf,
 				       struct pt_sched_cpu_val *cv)
 {
-	__u32 pid = TASK_READ(btf, next, pid);
+	__u32 pid = PT_BTF_READ(btf, next, pid);
 	__u32 epoch = pt_epoch(), b, st, site_class = 0;
 	__u64 queued, since, wait = 0, lb, site_ns = 0;
 	struct sched_acc *a;
 
 	if (!pid || !pt_task_wanted(next))
 		return;
-	queued = TASK_READ(btf, next, sched_info.last_queued);
+	queued = PT_BTF_READ(btf, next, sched_info.last_queued);
 	if (queued > now)
 		queued = 0;
 	a = acc_of(next, pid, btf);
@@ -597,7 +589,7 @@ static __always_inline void account_in(struct task_struct *next, __u64 now,
 	if (queued)
 		wait = whole_wait(next, btf, a, now - queued);
 	else
-		a->run_delay_mark = TASK_READ(btf, next, sched_info.run_delay) + 1;
+		a->run_delay_mark = PT_BTF_READ(btf, next, sched_info.run_delay) + 1;
 	if (st == ST_NONE || st == ST(PT_WAIT_ONCPU)) {
 		/* first sight: runnable since it was queued, but not before
 		 * the current interval began; nothing known before that */
@@ -651,7 +643,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 				     unsigned int prev_state, bool btf)
 {
 	struct pt_sched_cpu_val *cv = cpu_val();
-	struct rq *rq = cfs_rq_rq(TASK_READ(btf, prev, se.cfs_rq), btf);
+	struct rq *rq = cfs_rq_rq(PT_BTF_READ(btf, prev, se.cfs_rq), btf);
 	/* __schedule() updated the clock before picking next; the kernel's
 	 * sched_info_switch() right after this tracepoint reads the same. */
 	__u64 now = rq_clock(rq, btf), steal = steal_clock(rq, btf);

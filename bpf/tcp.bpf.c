@@ -395,21 +395,11 @@ static __always_inline int sk_state_now(struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_state);
 }
 
-/*
- * On the per-call and per-segment hooks: tp_btf arguments are BTF pointers
- * the verifier lets us load from directly; raw_tp ones need a
- * bpf_probe_read_kernel() call per field (as sched.bpf.c's TASK_READ).
- */
-static __always_inline int sk_state_fast(struct sock *sk, bool btf)
-{
-	return btf ? sk->__sk_common.skc_state : sk_state_now(sk);
-}
-
 /* Send/recv calls, segments, retransmits: sample; `own` names the caller
  * as owner (only for hooks that run in the calling task). */
 static __always_inline int on_sample(struct sock *sk, bool own, bool btf)
 {
-	int state = sk_state_fast(sk, btf);
+	int state = PT_BTF_READ(btf, sk, __sk_common.skc_state);
 	struct tcp_sk_state *st = track(sk, state);
 
 	if (!st)
@@ -440,7 +430,7 @@ static __always_inline int on_sample(struct sock *sk, bool own, bool btf)
  */
 static __always_inline int on_segment(struct sock *sk, bool btf)
 {
-	int state = sk_state_fast(sk, btf);
+	int state = PT_BTF_READ(btf, sk, __sk_common.skc_state);
 	struct tcp_sk_state *st = track(sk, state);
 
 	if (st && state != TCP_ESTABLISHED)	/* not from tcp_rcv_established */
@@ -456,8 +446,7 @@ static __always_inline int on_call(struct sock *sk, bool btf)
 	if (!sk || (btf ? BPF_CORE_READ_BITFIELD(sk, sk_protocol) :
 			  pt_sk_protocol(sk)) != IPPROTO_TCP)
 		return 0;
-	family = btf ? sk->__sk_common.skc_family :
-		       BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = PT_BTF_READ(btf, sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
 	return on_sample(sk, true, btf);
