@@ -22,7 +22,8 @@
 # shows at least 6, so a site whose failures are not counted takes at
 # least 5 off.  Measured: 79 in 77..81, 80 in 77..81, 79 in 78..82 (6
 # snapshots, 11 fault tasks, 18 tcp conns, ~23 sched tasks, ~19 sites).
-# Checked that it fails, each pt_alloc_failed() call removed in turn:
+# Checked that it fails, each site's count removed in turn (when each
+# caller still counted its own; PT_REC_PUSH() counts for all of them now):
 # fault.c fill_task() 71, want 78..82; sched.c on_dead() 69, want
 # 76..80; tcp.c fill_conn() 65, want 81..85; sched.c fill_task() 56, want
 # 78..82; sched.c take_site() 58, want 74..78.  It found that the failures

@@ -133,22 +133,27 @@ int pt_epoch_settle(struct pt_family *f, uint32_t old);
  * read_loss) to l. */
 void pt_family_read_loss(struct pt_family *f, struct pt_loss *l);
 
-/* A reader could not allocate a record (PT_REC_PUSH() NULL): the record
- * is not in the snapshot.  Counted as loss.alloc_failed. */
+/* Records the readers could not allocate (PT_REC_PUSH() NULL): not in
+ * the snapshot, counted as loss.alloc_failed. */
 void pt_alloc_failed(void);
 uint64_t pt_alloc_failures(void);
 
 /*
- * PT_PUSH() for the readers' records, whose failure each caller counts
- * with pt_alloc_failed().  Test hook (tests/e2e/loss_alloc_failed.sh):
- * after pt_alloc_fail_every(n), n > 0, every nth call of each call site
- * (a counter per site) fails as if out of memory.
+ * PT_PUSH() for the readers' records: a NULL (the record is dropped) is
+ * counted with pt_alloc_failed() here, so no caller can forget it.  Test
+ * hook (tests/e2e/loss_alloc_failed.sh): after pt_alloc_fail_every(n),
+ * n > 0, every nth call of each call site (a counter per site) fails as if
+ * out of memory.
  */
 void pt_alloc_fail_every(uint64_t n);
 bool pt_alloc_test_fail(uint64_t *calls);
 #define PT_REC_PUSH(arr) __extension__ ({ \
 	static uint64_t calls_; \
-	pt_alloc_test_fail(&calls_) ? NULL : PT_PUSH(arr); })
+	__typeof__((arr).v) rec_ = pt_alloc_test_fail(&calls_) ? NULL : \
+				   PT_PUSH(arr); \
+	if (!rec_) \
+		pt_alloc_failed(); \
+	rec_; })
 
 /*
  * Drain the half of an aggregation map keyed by struct pt_key whose epoch

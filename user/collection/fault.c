@@ -103,10 +103,8 @@ static void fill_task(uint32_t pid, const void *val, void *ctx)
 	s->fault_minor += v->minor;
 	s->fault_major += v->major;
 	t = PT_REC_PUSH(s->fault_tasks);
-	if (!t) {
-		pt_alloc_failed();
+	if (!t)
 		return;
-	}
 	t->id.pid = pid;
 	t->id.tgid = v->tgid;
 	pt_strlcpy(t->id.comm, v->comm, sizeof(t->id.comm));

@@ -201,8 +201,6 @@ static int on_dead(void *ctx, void *data, size_t size)
 	r = PT_REC_PUSH(p->dead);
 	if (r)
 		memcpy(r, data, sizeof(*r));
-	else
-		pt_alloc_failed();
 	return 0;
 }
 
@@ -321,10 +319,8 @@ static void fill_task(struct sched_priv *p, struct pt_snapshot *s,
 	if (!other && !d->runq_count && !d->vol_switches && !d->invol_switches)
 		return;	/* asleep all along: nothing to show */
 	t = PT_REC_PUSH(s->sched_tasks);
-	if (!t) {
-		pt_alloc_failed();
+	if (!t)
 		return;
-	}
 	t->id.pid = r->pid;
 	t->id.tgid = r->tgid;
 	pt_strlcpy(t->id.comm, r->comm, sizeof(t->id.comm));
@@ -519,10 +515,8 @@ static void take_site(const void *key, const void *val, void *ctx)
 		}
 	}
 	o = PT_REC_PUSH(s->sched_sites);
-	if (!o) {
-		pt_alloc_failed();
+	if (!o)
 		return;
-	}
 	o->id.pid = k->pid;
 	o->id.tgid = k->tgid;
 	pt_strlcpy(o->id.comm, v->comm, sizeof(o->id.comm));

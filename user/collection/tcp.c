@@ -225,10 +225,8 @@ static void fill_conn(const void *key, const void *val, void *ctx)
 
 	(void)key;
 	c = PT_REC_PUSH(s->tcp_conns);
-	if (!c) {
-		pt_alloc_failed();
+	if (!c)
 		return;
-	}
 	c->id.pid = v->pid;
 	c->id.tgid = v->tgid;
 	pt_strlcpy(c->id.comm, v->comm, sizeof(c->id.comm));
