@@ -173,4 +173,21 @@ static __always_inline unsigned long pt_sk_flags(struct sock *sk)
 	return BPF_CORE_READ((struct sock___old_flags *)sk, sk_flags);
 }
 
+/* A build option, not a release: rq::prev_irq_time exists only with
+ * CONFIG_IRQ_TIME_ACCOUNTING (this host's 6.18 has none), the IRQ time the
+ * kernel took out of the run-queue task clock; 0 where it does not exist
+ * (the task clock then includes IRQ time). */
+struct rq___irqtime {
+	__u64 prev_irq_time;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 pt_rq_irq_time(struct rq *rq)
+{
+	struct rq___irqtime *r = (void *)rq;
+
+	if (bpf_core_field_exists(r->prev_irq_time))
+		return BPF_CORE_READ(r, prev_irq_time);
+	return 0;
+}
+
 #endif /* PT_COMPAT_BPF_H */
