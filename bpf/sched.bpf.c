@@ -949,8 +949,7 @@ int sched_iter(struct bpf_iter__task *ctx)
 	 * the thread is marked as read only once its record is in: marked on
 	 * the discarded run, the rerun said "not FIRST" of a thread userspace
 	 * had never seen, which took it as a mere baseline and lost its
-	 * counters so far, uncounted (handover_stress read 4-12% short of
-	 * rusage in about one run of 8; tests/e2e/sched_iter_rerun.sh). */
+	 * counters so far, with no loss counted. */
 	if (bpf_seq_write(seq, r, sizeof(*r)))
 		return 0;
 	a->emitted = s1 | 0x80000000;	/* never 0 once read */
