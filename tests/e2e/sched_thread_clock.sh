@@ -24,7 +24,7 @@ need_cmd python3
 
 python3 - "$PERFTOP" "$TMP" <<'PY'
 import json, subprocess, sys, time
-from perftop_test import end_line, make_waiter, records
+from perftop_test import end_line, record_during, records
 perftop, tmp = sys.argv[1], sys.argv[2]
 trace, out = f"{tmp}/trace.json", f"{tmp}/child.json"
 
@@ -42,17 +42,13 @@ for _ in range(10):
 json.dump(spent, open(sys.argv[1], "w"))
 '''
 
-wait_for = make_waiter(trace)
-proc = subprocess.Popen([perftop, "record", "--probes", "sched", "-i", "0.1",
-                         "-o", trace])
-wait_for('"type":"header"', proc)
-child = subprocess.Popen([sys.executable, "-c", CHILD, out])
-if child.wait() != 0:
-    sys.exit(f"FAIL: the workload failed ({child.returncode})")
-time.sleep(0.3)		# the intervals of the last exits are written
-proc.send_signal(2)
-if proc.wait(timeout=60) != 0:
-    sys.exit(f"FAIL: perftop record exited {proc.returncode}")
+def work():
+    child = subprocess.Popen([sys.executable, "-c", CHILD, out])
+    if child.wait() != 0:
+        sys.exit(f"FAIL: the workload failed ({child.returncode})")
+    time.sleep(0.3)	# the intervals of the last exits are written
+    return child
+child = record_during(perftop, trace, "sched", work, interval="0.1")
 spent = {int(k): v for k, v in json.load(open(out)).items()}
 seen = {pid: 0 for pid in spent}
 for t in records(trace, "sched", "tasks"):
