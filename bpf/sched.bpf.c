@@ -198,14 +198,16 @@ static __always_inline __u64 rq_clock(struct rq *rq, bool btf)
  * trees) it jumps to the hypervisor's whole steal count while the task
  * clock loses at most the clock's own advance, so its growth over a slice
  * can exceed what the kernel took out: threads read up to 4.4 ms of a 5 ms
- * slice as steal on this host (tests/e2e/sched_iter_rerun.sh), on-CPU time
- * 4-12% short of rusage.  The three fields are written together under
- * the rq lock (update_rq_clock()): on a switch they are read under it.
- * The iterator reads a running thread's CPU without it: a read torn by an
- * update in progress (a window of nanoseconds) can show part of that
- * update's advance as steal, in that record only; the thread's next
- * record is exact again, so its on-CPU total is (userspace keeps the
- * larger steal: grown() in user/collection/sched.c).
+ * slice as steal on this host (tests/e2e/sched_thread_clock.sh), on-CPU
+ * time 4-12% short of rusage.  The three fields are written together
+ * under the rq lock (update_rq_clock(): clock, IRQ time, task clock): on a
+ * switch they are read under it.  The iterator reads a running thread's
+ * CPU without it, task clock first: a read overlapping an update can only
+ * come out high (a newer clock than task clock, never the reverse on
+ * x86's ordered loads), by at most that update's advance, which the
+ * caller caps at the slice; in that record only: the thread's next record
+ * is exact again, so its on-CPU total is (userspace keeps the larger
+ * steal: grown() in user/collection/sched.c).
  */
 static __always_inline __u64 steal_clock(struct rq *rq, bool btf)
 {
@@ -213,11 +215,12 @@ static __always_inline __u64 steal_clock(struct rq *rq, bool btf)
 
 	if (!rq)
 		return 0;
-	clock = btf ? rq->clock : BPF_CORE_READ(rq, clock);
+	/* in the reverse of the order update_rq_clock() writes them */
+	task = btf ? rq->clock_task : BPF_CORE_READ(rq, clock_task);
 	asm volatile("" ::: "memory");
 	irq = pt_rq_irq_time(rq);
 	asm volatile("" ::: "memory");
-	task = btf ? rq->clock_task : BPF_CORE_READ(rq, clock_task);
+	clock = btf ? rq->clock : BPF_CORE_READ(rq, clock);
 	return clock - task - irq;
 }
 
