@@ -203,6 +203,28 @@ record_report() {
 	[ "$rc" -eq 1 ] || [ "$rc" -eq 2 ] || fail "report exited $rc, want 1 or 2"
 }
 
+# A memory cgroup perftop-$1-PID limited to $2 (e.g. 32M) and a file of
+# $3 random bytes whose page cache it does not hold yet.  Sets MEM (the
+# cgroup's memory directory), NAMING (the one perftop names tasks by: join
+# both) and DATA (the file, on /var/tmp: a real disk, not tmpfs, so its
+# page cache is evictable; removed on exit).
+memcg_with_file() {
+	local rel="perftop-$1-$$"
+	cgroup_naming_hier
+	cgroup_ctrl_dir "$rel" memory
+	MEM=$CG_DIR
+	NAMING="$CG_MNT/$rel"
+	[ "$CG_HIER" = v2 ] || cgroup_make "$CG_MNT" "$rel"
+	cgroup_memory_limit "$MEM" "$2"
+	DATA=$(mktemp "/var/tmp/perftop-$1.XXXXXX")
+	on_exit "rm -f '$DATA'"
+	head -c "$3" /dev/urandom >"$DATA"
+	# written from outside the cgroup, its page cache is charged elsewhere
+	# and would stay: drop it, so the reader's reads are charged to its
+	# cgroup
+	python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$DATA"
+}
+
 # Memory limit $2 (e.g. 32M) and no swap for the memory cgroup dir $1
 # (from cgroup_ctrl_dir), on either layout.
 cgroup_memory_limit() {

@@ -16,20 +16,8 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd python3
-cgroup_naming_hier
-rel="perftop-thrash-$$"
-cgroup_ctrl_dir "$rel" memory
-mem=$CG_DIR
-naming="$CG_MNT/$rel"
-[ "$CG_HIER" = v2 ] || cgroup_make "$CG_MNT" "$rel"
-cgroup_memory_limit "$mem" 64M
-# on a real disk (/var/tmp), not tmpfs: page cache must be evictable
-data=$(mktemp /var/tmp/perftop-thrash.XXXXXX)
-on_exit "rm -f '$data'"
-head -c 256M /dev/urandom >"$data"
-# written from outside the cgroup, its page cache is charged elsewhere and
-# would stay: drop it, so the reader's reads are charged to its cgroup
-python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$data"
+memcg_with_file thrash 64M 256M
+rel="perftop-thrash-$$" mem=$MEM naming=$NAMING data=$DATA
 
 refaults() {
 	if [ "$CG_HIER" = v2 ]; then

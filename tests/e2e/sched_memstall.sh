@@ -31,19 +31,8 @@
 need_root
 need_cmd python3
 [ -r /proc/pressure/memory ] || skip "no PSI here (boot with psi=1)"
-cgroup_naming_hier
-rel="perftop-memstall-$$"
-cgroup_ctrl_dir "$rel" memory
-mem=$CG_DIR
-naming="$CG_MNT/$rel"
-[ "$CG_HIER" = v2 ] || cgroup_make "$CG_MNT" "$rel"
-cgroup_memory_limit "$mem" 32M
-# on a real disk (/var/tmp), not tmpfs: page cache must be evictable
-data=$(mktemp /var/tmp/perftop-memstall.XXXXXX)
-on_exit "rm -f '$data'"
-head -c 44M /dev/urandom >"$data"
-# written from outside the cgroup, its page cache is charged elsewhere
-python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$data"
+memcg_with_file memstall 32M 44M
+mem=$MEM naming=$NAMING data=$DATA
 
 python3 - "$PERFTOP" "$TMP/t.json" "$data" "$naming" "$mem" "$CG_HIER" <<'PY'
 import os, re, subprocess, sys
