@@ -165,7 +165,7 @@ echo "== $path: window p99 against bpftrace's and fio's of the same requests"
 # vmtest's 6.12 guest): under TCG fio stops at 30 s (38,000 reads in
 # multi-threaded 6.1, plenty for a p99).
 python3 - "$PERFTOP" "$TMP/pctl-$dev.json" "$dev" "$path" "$TMP/fio-pctl-$dev.json" <<'PY'
-import json, os, re, subprocess, sys, time
+import atexit, json, os, re, subprocess, sys, time
 from perftop_test import record_during, records, under_tcg
 perftop, trace, dev, path, fio_out = sys.argv[1:6]
 tcg = under_tcg()
@@ -180,6 +180,7 @@ tracepoint:block:block_rq_issue /args->dev == $1/ { @s[args->sector] = nsecs; }
 tracepoint:block:block_rq_complete /args->dev == $1 && @s[args->sector]/ {
     printf("%llu\\n", nsecs - @s[args->sector]); delete(@s[args->sector]); }
 """, str(kdev)], stdout=open(bt_out, "w"), stderr=open(bt_err, "w"))
+atexit.register(bt.kill)	# also when a check below ends the test early
 for _ in range(1200):	# its compile takes seconds under TCG
     if "ready" in open(bt_out).read() or bt.poll() is not None:
         break

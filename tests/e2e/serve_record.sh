@@ -120,7 +120,15 @@ for n in first_run_files:
     if ends:	# times are cut to the millisecond: 1 ms of slack
         base = (min(ends) // 2) * 2
         assert max(ends) <= base + 2.001, "%s spans periods: %s" % (n, ends)
-assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "seq gaps: %s" % seqs
+# consecutive, but for snapshots perftop counted as dropped (the writer
+# fell behind: under ASan, 5 of 10 in one CI run, 2026-12-03); the page
+# was scraped right before the SIGKILL, after every gap the files hold
+assert seqs == sorted(set(seqs)), "seq out of order or repeated: %s" % seqs
+missing = seqs[-1] - seqs[0] + 1 - len(seqs)
+print("run 1's files left: %d snapshots, %d missing, %d dropped (counted)"
+      % (len(seqs), missing, value(page, "perftop_record_dropped_total")))
+assert missing <= value(page, "perftop_record_dropped_total"), \
+    "seq gaps not counted as dropped: %s, %s" % (seqs, value(page, "perftop_record_dropped_total"))
 last_objs, _ = lines(os.path.join(rec, first_run_files[-1]))
 assert last_objs[-1]["type"] != "end", "a SIGKILLed file has an end line"
 
@@ -150,15 +158,13 @@ assert r.returncode in (0, 1, 2), r.stderr
 rep = json.loads(r.stdout)
 assert rep["window"]["snapshots"] == len(allsnaps), (rep["window"], len(allsnaps))
 assert "warning" not in r.stderr or "cut off" not in r.stderr, r.stderr
-# a span in the middle of the first run, across a file boundary: from
-# its snapshots left on disk, not from a fixed offset (how many seconds
-# the size limit leaves depends on the machine's speed: under ASan a fixed
-# 3.2-7.7 s fell between the two runs, CI 2026-12-03)
-kept1 = [n for n in first_run_files if n in after]
-run1 = [o for n in kept1 for o in lines(os.path.join(rec, n))[0] if o["type"] == "snapshot"]
-assert len(kept1) >= 2 and len(run1) >= 4, (kept1, len(run1))
-a = (ts(run1[0]) + ts(run1[1])) / 2
-b = (ts(run1[-2]) + ts(run1[-1])) / 2
+# a span across the files left (and the two runs): from the first
+# snapshot's end to the last's, not from fixed offsets (how many seconds
+# the size limit leaves depends on the machine's speed: a fixed 3.2-7.7 s
+# after the first fell between the two runs under ASan, CI 2026-12-03)
+assert len(after) >= 2 and len(allsnaps) >= 4, (after, len(allsnaps))
+a = (ts(allsnaps[0]) + ts(allsnaps[1])) / 2
+b = (ts(allsnaps[-2]) + ts(allsnaps[-1])) / 2
 fmt = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1000)
 want = [o for o in allsnaps if ts(o) > a and ts(o) - o["interval_ns"] / 1e9 < b]
 r = subprocess.run([perftop, "report", rec, "--json", "--from", fmt(a), "--to", fmt(b)],
