@@ -98,15 +98,21 @@ def cpu_times_ns(cpu):
     sys.exit(f"FAIL: no cpu{cpu} in /proc/stat")
 
 
-def records(trace, family, table):
-    """Every record of o[family][table] over the trace's snapshots, e.g.
-    records(trace, "sched", "tasks")."""
+def snapshots(trace):
+    """The trace's snapshot objects, in order."""
     import json
     with open(trace) as f:
         for line in f:
             o = json.loads(line)
             if o["type"] == "snapshot":
-                yield from o.get(family, {}).get(table, [])
+                yield o
+
+
+def records(trace, family, table):
+    """Every record of o[family][table] over the trace's snapshots, e.g.
+    records(trace, "sched", "tasks")."""
+    for o in snapshots(trace):
+        yield from o.get(family, {}).get(table, [])
 
 
 def end_line(trace):

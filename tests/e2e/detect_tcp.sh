@@ -111,7 +111,7 @@ import json, sys
 from datetime import datetime
 sys.path.insert(0, sys.argv[1])
 from detect_check import check_report, parse_prom, prom_value, rules, same_verdict
-from perftop_test import records
+from perftop_test import records, snapshots
 tmp, rc, rrc = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 daddr, dport, sport = sys.argv[5], int(sys.argv[6]), int(sys.argv[7])
 retrans, outsegs = int(sys.argv[8]), int(sys.argv[9])
@@ -181,10 +181,7 @@ assert abs(pr * 100 - ratio) <= 1e-9 * ratio, (pr * 100, ratio)
 def active_ratio(path):
     num = den = 0
     top = 0.0
-    for line in open(path):
-        o = json.loads(line)
-        if o["type"] != "snapshot":
-            continue
+    for o in snapshots(path):
         conns = o.get("tcp", {}).get("conns", [])
         segs = sum(c["segs_out"] for c in conns)
         value = 100 * sum(c["retransmits"] for c in conns) / segs if segs >= 100 else 0
