@@ -33,13 +33,8 @@
 # Later, on 807782e (2026-12-02): 2771 s, this stage 1158 s (6.1 585 s,
 # 6.12 573 s); CI's limit is 90 minutes.
 #
-# No raw_tp pass here (issue #13 item 4: the e2e suite with
-# PERFTOP_ATTACH=raw_tp on the host).  Not measured: its run did not get
-# the shared e2e lock in the time there was.  Estimated at about make
-# test's e2e time again (~10 min), which the budget would hold; but the
-# whole suite has never passed that way (only the fault, block,
-# capability and doctor tests have, README), and a red CI stops everyone.
-# It goes in once a whole raw_tp run has been timed and passed twice.
+# The raw_tp pass (PERFTOP_ATTACH=raw_tp) runs on the host, not here:
+# scripts/ci-rawtp.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage() {
