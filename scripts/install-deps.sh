@@ -12,7 +12,7 @@ BUILD_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 TEST_PKGS="libcmocka-dev python3 tmux iproute2 nftables util-linux procps
 	fio iperf3 e2fsprogs valgrind libclang-rt-14-dev gzip chromium
 	libxml2-utils prometheus curl man-db groff-base bpftrace"
-BENCH_PKGS="linux-perf nginx-light wrk"
+BENCH_PKGS="linux-perf nginx-light wrk libbpf-tools"
 # make vmtest: QEMU, a static busybox for the guest's initramfs, kmod
 # (depmod) and the decompressors for Debian's kernel images and modules;
 # objcopy (binutils) takes the BTF out of a kernel image.
