@@ -159,6 +159,18 @@ wait_for() {	# FILE PATTERN: wait until it appears (20 s)
 	die "tracer '$TRACER_CMD' did not become ready"
 }
 
+wait_link() {	# the tracer holds a BPF link: its programs are attached (20 s)
+	local i
+	for ((i = 0; i < 400; i++)); do
+		ls -l "/proc/$TRACER_PID/fd" 2>/dev/null | grep -q 'anon_inode:bpf_link' &&
+			return 0
+		kill -0 "$TRACER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$TRACER_OUT.err" >&2 2>/dev/null || true
+	die "tracer '$TRACER_CMD' did not attach"
+}
+
 # start_tracer WORKLOAD CONFIG
 start_tracer() {
 	local wl=$1 cfg=$2
@@ -188,10 +200,12 @@ start_tracer() {
 		bpftrace "$WORK/$wl.bt" >"$TRACER_OUT" 2>"$TRACER_OUT.err" &
 		TRACER_PID=$!; wait_for "$TRACER_OUT" bench-ready ;;
 	runqlat | offcputime)
-		# both print "Tracing ..." once attached (line-buffered: into a
-		# file, stdio would hold it); run until SIGINT
-		stdbuf -oL "$LIBBPF_TOOLS/$cfg" >"$TRACER_OUT" 2>"$TRACER_OUT.err" &
-		TRACER_PID=$!; wait_for "$TRACER_OUT" Tracing ;;
+		# ready once they hold a BPF link (attached): Debian's 0.26
+		# offcputime prints nothing until it exits, so no banner to wait
+		# for (2026-12-03: waiting for "Tracing" aborted the bench);
+		# both run until SIGINT
+		"$LIBBPF_TOOLS/$cfg" >"$TRACER_OUT" 2>"$TRACER_OUT.err" &
+		TRACER_PID=$!; wait_link ;;
 	esac
 	PIDS+=("$TRACER_PID")
 }
