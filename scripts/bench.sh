@@ -71,8 +71,17 @@ PIDS=()
 LOOPDEV=
 MOUNTED_TRACEFS=0
 cleanup() {
-	local p
+	local p i
+	# the tracer too: a run that dies waiting for it to be ready has not
+	# added it to PIDS yet (an offcputime outlived such a run, 2026-12-03)
+	PIDS+=(${TRACER_PID:-})
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for ((i = 0; i < 100; i++)); do	# 5 s, then SIGKILL
+		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && break; done
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.05
+	done
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	[ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV" 2>/dev/null
 	[ "$MOUNTED_TRACEFS" = 1 ] && umount /sys/kernel/tracing 2>/dev/null
