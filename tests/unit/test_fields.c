@@ -124,12 +124,15 @@ static void test_json_round_trip(void **state)
 	 * the range, the top bucket included, different per record */
 	for (t = 0; t < pt_nr_records; t++)
 		for (i = 0; i < pt_record_count(pt_records[t], &s); i++) {
-			struct pt_lat_hist *h = (struct pt_lat_hist *)
-				pt_record_hist(pt_records[t],
-					       pt_record_at(pt_records[t], &s, i));
+			void *rec = (void *)pt_record_at(pt_records[t], &s, i);
+			struct pt_lat_hist h = { 0 };
 
-			for (k = 0; h && k < 40; k++)
-				pt_lat_hist_add_value(h, (3ull << k) / 2 + t + i);
+			if (!pt_records[t]->hist.json)
+				continue;
+			for (k = 0; k < 40; k++)
+				pt_lat_hist_add_value(&h, (3ull << k) / 2 + t + i);
+			assert_int_equal(pt_record_hist_set(pt_records[t], &s,
+							    rec, &h), 0);
 		}
 	o = pt_json_snapshot(&s);
 	assert_non_null(o);
@@ -145,10 +148,12 @@ static void test_json_round_trip(void **state)
 			const void *a = pt_record_at(rt, &s, k);
 			const void *b = pt_record_at(rt, &back, k);
 
+			struct pt_lat_hist ha, hb;
+
 			same_fields(rt, a, b);
-			if (pt_record_hist(rt, a) &&
-			    memcmp(pt_record_hist(rt, a), pt_record_hist(rt, b),
-				   sizeof(struct pt_lat_hist)))
+			if (pt_record_hist(rt, &s, a, &ha) &&
+			    (!pt_record_hist(rt, &back, b, &hb) ||
+			     memcmp(&ha, &hb, sizeof(ha))))
 				fail_msg("%s: histogram differs after JSON", rt->name);
 		}
 	}
@@ -611,15 +616,15 @@ static void thread_interval(struct pt_snapshot *s, unsigned int iv,
 	snprintf(t->id.comm, sizeof(t->id.comm), "spinner");
 	c->cpu = 1;
 	for (i = 0; i < n; i++) {
-		pt_lat_hist_add_value(&t->runq_hist, vals[i]);
+		pt_lat_hist_add_value(&c->runq_hist, vals[i]);
 		if (vals[i] > t->runq_max_ns)
 			t->runq_max_ns = vals[i];
 	}
+	assert_int_equal(pt_lat_sparse_store(s, &t->runq_hist, &c->runq_hist), 0);
 	t->runq_count = n;
 	t->runq_wait_ns = t->runq_hist.sum_ns;
-	t->runq_p50_ns = pt_hist_percentile(&t->runq_hist, 0.50, t->runq_max_ns);
-	t->runq_p99_ns = pt_hist_percentile(&t->runq_hist, 0.99, t->runq_max_ns);
-	c->runq_hist = t->runq_hist;
+	t->runq_p50_ns = pt_hist_percentile(&c->runq_hist, 0.50, t->runq_max_ns);
+	t->runq_p99_ns = pt_hist_percentile(&c->runq_hist, 0.99, t->runq_max_ns);
 	c->runq_count = n;
 	c->runq_wait_ns = t->runq_wait_ns;
 	c->runq_max_ns = t->runq_max_ns;
@@ -627,7 +632,7 @@ static void thread_interval(struct pt_snapshot *s, unsigned int iv,
 	c->runq_p99_ns = t->runq_p99_ns;
 	/* the system line as the collector sums it (the text report's
 	 * cpu section needs it) */
-	s->sched_sys.runq_hist = t->runq_hist;
+	s->sched_sys.runq_hist = c->runq_hist;
 	s->sched_sys.runq_count = n;
 	s->sched_sys.runq_wait_ns = t->runq_wait_ns;
 	s->sched_sys.runq_max_ns = t->runq_max_ns;

@@ -71,13 +71,13 @@ static int add_records(struct pt_summary *sum, const struct pt_snapshot *s,
 
 		pt_record_values(rt, rec, x);
 		pt_record_combine(rt, sum->total[k], x, PT_ADD_INTERVALS);
-		if (pt_sum_hist_add(rt, rec, &sum->total_hist[k]))
+		if (pt_sum_hist_add(rt, s, rec, &sum->total_hist[k]))
 			return -ENOMEM;
 		if (!rt->sum_kind)
 			continue;
 		rt->key(rec, sum->by_name, key, sizeof(key));
 		r = row_get(sum, key, k);
-		if (!r || pt_sum_hist_add(rt, rec, &r->hist))
+		if (!r || pt_sum_hist_add(rt, s, rec, &r->hist))
 			return -ENOMEM;
 		rt->who(rec, &r->who);
 		pt_record_combine(rt, r->acc, x, PT_ADD_INTERVALS);
@@ -116,16 +116,17 @@ int pt_summary_add(struct pt_summary *sum, const struct pt_snapshot *s)
 	return err;
 }
 
-int pt_sum_hist_add(const struct pt_record_type *rt, const void *rec,
+int pt_sum_hist_add(const struct pt_record_type *rt,
+		    const struct pt_snapshot *s, const void *rec,
 		    struct pt_lat_hist **acc)
 {
-	const struct pt_lat_hist *h = pt_record_hist(rt, rec);
+	struct pt_lat_hist h;
 
-	if (!h)
+	if (!pt_record_hist(rt, s, rec, &h))
 		return 0;
 	if (!*acc && !(*acc = calloc(1, sizeof(**acc))))
 		return -ENOMEM;
-	pt_lat_hist_merge(*acc, h);
+	pt_lat_hist_merge(*acc, &h);
 	return 0;
 }
 

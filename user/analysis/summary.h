@@ -65,7 +65,8 @@ int pt_summary_top(const struct pt_summary *sum,
 void pt_sum_values(const struct pt_record_type *rt, const double *acc,
 		   const struct pt_lat_hist *h, double *out);
 /* rec's histogram (if rt keeps one) into *acc, allocated on first use. */
-int pt_sum_hist_add(const struct pt_record_type *rt, const void *rec,
+int pt_sum_hist_add(const struct pt_record_type *rt,
+		    const struct pt_snapshot *s, const void *rec,
 		    struct pt_lat_hist **acc);
 /* Are h's percentiles means of the intervals' (a trace older than its
  * record type's .hist.version)? */

@@ -21,13 +21,33 @@
 #include "sched.skel.h"
 #include "util.h"
 
-/* Last counters read of one thread. */
+/* One non-empty bucket of a thread's cumulative run-queue histogram. */
+struct hist_bin {
+	uint16_t b;
+	uint32_t n;
+};
+
+/*
+ * Last counters read of one thread: pt_sched_cum's counters, and its
+ * histogram kept sparse, only the buckets that ever counted.  Whole, the
+ * histogram was 1,088 of the entry's 1,272 bytes, and the table keeps
+ * twice as many slots as threads: at 10,000 threads (scripts/bench.sh's
+ * measure_rss) a 41.7 MB table, 39.6 MB of it resident, a third of
+ * perftop's 118 MiB peak.  A thread waking once a second has a few
+ * buckets (16 bytes after 10 s); a busy one at most PT_HIST_BUCKETS.
+ */
 struct thread_seen {
 	uint32_t pid;		/* 0: free slot */
 	uint32_t last_pass;	/* pass that last read it */
 	uint64_t start_time;
 	uint64_t at;
-	struct pt_sched_cum cum;
+	struct {
+		__u64 ns[PT_WAIT_NR], waits[PT_WAIT_NR];
+		__u64 vol_switches, invol_switches;
+		__u64 runq_wait_ns, runq_count;
+	} cum;			/* pt_sched_cum without hist[] */
+	struct hist_bin *bins;	/* hist[]'s non-zero buckets, by bucket */
+	uint16_t nbins, cap;
 };
 
 /* Open addressing by pid, linear probing, backward-shift deletion. */
@@ -108,6 +128,7 @@ static void table_del(struct thread_table *t, struct thread_seen *e)
 {
 	size_t i = (size_t)(e - t->v), j = i;
 
+	free(e->bins);
 	memset(e, 0, sizeof(*e));
 	t->n--;
 	for (;;) {
@@ -129,6 +150,10 @@ static void table_del(struct thread_table *t, struct thread_seen *e)
 
 static void table_free(struct thread_table *t)
 {
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		free(t->v[i].bins);
 	free(t->v);
 	memset(t, 0, sizeof(*t));
 }
@@ -289,6 +314,53 @@ static void hist_grown(uint32_t *d, const __u32 *now, __u32 *last)
 	}
 }
 
+/* Keep now[]'s non-zero buckets as e's last histogram; -ENOMEM leaves
+ * e's as they were. */
+static int bins_set(struct thread_seen *e, const __u32 *now)
+{
+	unsigned int b, k = 0;
+
+	for (b = 0; b < PT_HIST_BUCKETS; b++)
+		k += now[b] != 0;
+	if (k > e->cap) {
+		unsigned int cap = (k + 3) & ~3u;
+		struct hist_bin *v = realloc(e->bins, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		e->bins = v;
+		e->cap = (uint16_t)cap;
+	}
+	for (b = 0, k = 0; b < PT_HIST_BUCKETS; b++)
+		if (now[b])
+			e->bins[k++] = (struct hist_bin){ (uint16_t)b, now[b] };
+	e->nbins = (uint16_t)k;
+	return 0;
+}
+
+/* hist_grown() against e's sparse last histogram, which becomes now[]. */
+static int bins_grown(uint32_t *d, const __u32 *now, struct thread_seen *e)
+{
+	unsigned int i;
+
+	memcpy(d, now, PT_HIST_BUCKETS * sizeof(*d));
+	for (i = 0; i < e->nbins; i++)
+		d[e->bins[i].b] -= e->bins[i].n;
+	return bins_set(e, now);
+}
+
+/* e's counters as of r's read (its baseline). */
+static int cum_set(struct thread_seen *e, const struct pt_sched_cum *c)
+{
+	memcpy(e->cum.ns, c->ns, sizeof(e->cum.ns));
+	memcpy(e->cum.waits, c->waits, sizeof(e->cum.waits));
+	e->cum.vol_switches = c->vol_switches;
+	e->cum.invol_switches = c->invol_switches;
+	e->cum.runq_wait_ns = c->runq_wait_ns;
+	e->cum.runq_count = c->runq_count;
+	return bins_set(e, c->hist);
+}
+
 /* The largest wait: exact when the kernel kept it for this epoch, else
  * the top of the highest bucket that moved. */
 static uint64_t interval_max(const uint32_t *hist, uint32_t max_epoch,
@@ -331,13 +403,16 @@ static void fill_task(struct sched_priv *p, struct pt_snapshot *s,
 	t->runq_max_ns = interval_max(d->hist, r->max_epoch, r->runq_max_ns,
 				      p->old_epoch);
 	if (d->runq_count) {
-		/* kept whole: a window's p99 of the thread is taken from
-		 * the intervals' histograms merged */
-		pt_lat_hist_add_fine(&t->runq_hist, d->hist, d->runq_wait_ns);
-		t->runq_p50_ns = pt_hist_percentile(&t->runq_hist, 0.50,
-						    t->runq_max_ns);
-		t->runq_p99_ns = pt_hist_percentile(&t->runq_hist, 0.99,
-						    t->runq_max_ns);
+		/* kept (sparse: model.h, struct pt_lat_sparse): a window's
+		 * p99 of the thread is taken from the intervals' histograms
+		 * merged */
+		struct pt_lat_hist h = { 0 };
+
+		pt_lat_hist_add_fine(&h, d->hist, d->runq_wait_ns);
+		t->runq_p50_ns = pt_hist_percentile(&h, 0.50, t->runq_max_ns);
+		t->runq_p99_ns = pt_hist_percentile(&h, 0.99, t->runq_max_ns);
+		if (pt_lat_sparse_store(s, &t->runq_hist, &h))
+			pt_alloc_failed();	/* left missing */
 	}
 	t->oncpu_ns = d->ns[PT_WAIT_ONCPU];
 	t->runnable_ns = d->ns[PT_WAIT_RUNQ];
@@ -371,7 +446,7 @@ static void take_rec(struct sched_priv *p, struct pt_snapshot *s,
 	struct pt_sched_cum d;
 	struct thread_seen *e;
 	uint64_t sum = 0;
-	bool fresh;
+	bool fresh, lost = false;
 	int i;
 
 	e = table_get(&p->threads, r->pid, &fresh);
@@ -379,14 +454,19 @@ static void take_rec(struct sched_priv *p, struct pt_snapshot *s,
 		return;
 	if (!fresh && e->start_time != r->start_time) {
 		memset(&e->cum, 0, sizeof(e->cum));	/* thread id reused */
+		e->nbins = 0;
 		fresh = true;
 	}
 	e->start_time = r->start_time;
 	e->last_pass = p->pass;
 	/* forgotten, then seen again: this read is only a baseline */
 	if (fresh && !(r->flags & PT_SCHED_REC_FIRST)) {
-		e->cum = r->cum;
 		e->at = r->at;
+		if (cum_set(e, &r->cum)) {
+			/* no baseline: its next read is one again */
+			pt_alloc_failed();
+			table_del(&p->threads, e);
+		}
 		return;
 	}
 	memset(&d, 0, sizeof(d));
@@ -399,8 +479,9 @@ static void take_rec(struct sched_priv *p, struct pt_snapshot *s,
 	d.invol_switches = grown(r->cum.invol_switches, &e->cum.invol_switches);
 	d.runq_wait_ns = grown(r->cum.runq_wait_ns, &e->cum.runq_wait_ns);
 	d.runq_count = grown(r->cum.runq_count, &e->cum.runq_count);
-	if (d.runq_count)	/* an older read of the same thread moves none */
-		hist_grown(d.hist, r->cum.hist, e->cum.hist);
+	/* an older read of the same thread moves none */
+	if (d.runq_count && bins_grown(d.hist, r->cum.hist, e))
+		lost = true;
 	/* A thread left out of earlier reads was asleep meanwhile: that
 	 * sleep belongs to those intervals, not this one. */
 	if (p->window && sum > p->window) {
@@ -416,7 +497,9 @@ static void take_rec(struct sched_priv *p, struct pt_snapshot *s,
 			(unsigned long long)r->cum.ns[0], (unsigned long long)r->cum.ns[1],
 			(unsigned long long)d.ns[0], (unsigned long long)d.ns[1]);
 	fill_task(p, s, r, &d);
-	if (r->flags & PT_SCHED_REC_DEAD)
+	if (lost)	/* no baseline kept: its next read is one again */
+		pt_alloc_failed();
+	if ((r->flags & PT_SCHED_REC_DEAD) || lost)
 		table_del(&p->threads, e);
 }
 

@@ -100,7 +100,7 @@ static double record_total(const struct pt_record_type *rt, int k,
 		}
 		pt_record_combine(rt, acc, x, PT_ADD_INTERVALS);
 		if (rt->fields[k].combine == PT_COMB_PCTL &&
-		    pt_sum_hist_add(rt, rec, &h)) {
+		    pt_sum_hist_add(rt, s, rec, &h)) {
 			free(h);
 			return NAN;
 		}

@@ -288,7 +288,8 @@ const struct pt_record_type pt_rec_sched_tasks = {
 	/* window p50/p99 per thread (and per comm for --baseline) from the
 	 * merged histogram; no .stem: serve keeps no per-label histograms */
 	.hist = { .json = "runq_hist", .max = "runq_max_ns", .version = 3,
-		  .off = offsetof(struct pt_sched_task, runq_hist) },
+		  .off = offsetof(struct pt_sched_task, runq_hist),
+		  .sparse = true },
 	.key = thread_key, .who = thread_who,
 };
 
@@ -976,11 +977,32 @@ void pt_record_values(const struct pt_record_type *rt, const void *rec,
 	pt_record_derive(rt, v);
 }
 
-const struct pt_lat_hist *pt_record_hist(const struct pt_record_type *rt,
-					 const void *rec)
+bool pt_record_hist(const struct pt_record_type *rt,
+		    const struct pt_snapshot *s, const void *rec,
+		    struct pt_lat_hist *h)
 {
-	return rt->hist.json ? (const void *)((const char *)rec + rt->hist.off)
-			     : NULL;
+	const void *p = (const char *)rec + rt->hist.off;
+
+	if (!rt->hist.json)
+		return false;
+	if (rt->hist.sparse)
+		pt_lat_sparse_load(s, p, h);
+	else
+		memcpy(h, p, sizeof(*h));
+	return true;
+}
+
+int pt_record_hist_set(const struct pt_record_type *rt, struct pt_snapshot *s,
+		       void *rec, const struct pt_lat_hist *h)
+{
+	void *p = (char *)rec + rt->hist.off;
+
+	if (!rt->hist.json)
+		return 0;
+	if (rt->hist.sparse)
+		return pt_lat_sparse_store(s, p, h);
+	memcpy(p, h, sizeof(*h));
+	return 0;
 }
 
 /* A serve counter: a stored field that adds up, a metric-name stem that
@@ -1075,9 +1097,10 @@ static const char *check_type(const struct pt_record_type *rt, char *buf,
 	}
 	if ((rt->hist.json || rt->hist.stem) &&
 	    (!rt->hist.json || pt_field_index(rt, rt->hist.max) < 0 ||
-	     rt->hist.off + sizeof(struct pt_lat_hist) > rt->size ||
-	     rt->hist.version < 2)) {
-		snprintf(buf, len, "%s: a histogram needs its JSON member, a max field, an offset inside the record and the trace version that added it",
+	     rt->hist.off + (rt->hist.sparse ? sizeof(struct pt_lat_sparse) :
+			     sizeof(struct pt_lat_hist)) > rt->size ||
+	     rt->hist.version < 2 || (rt->hist.sparse && rt->hist.stem))) {
+		snprintf(buf, len, "%s: a histogram needs its JSON member, a max field, an offset inside the record and the trace version that added it (and no /metrics stem if sparse)",
 			 rt->name);
 		return buf;
 	}

@@ -198,6 +198,8 @@ struct pt_histspec {
 	const char *help;
 	size_t off;			/* of the struct pt_lat_hist */
 	int version;			/* the first trace version with it */
+	bool sparse;			/* a struct pt_lat_sparse at off (no
+					 * .stem then) */
 };
 
 /* A label `serve` keeps an array's counters by (top N + "other"). */
@@ -301,9 +303,15 @@ void pt_record_combine(const struct pt_record_type *rt, double *acc,
 		       const double *x, enum pt_combine_mode mode);
 /* Index of field i's .weight, or -1. */
 int pt_field_weight(const struct pt_record_type *rt, size_t i);
-/* The record's histogram (rt->hist.json set), else NULL. */
-const struct pt_lat_hist *pt_record_hist(const struct pt_record_type *rt,
-					 const void *rec);
+/* The record's histogram, whole, into *h (rt->hist.json set), else
+ * false.  s holds rec (a sparse one's buckets are in s->hist_bins). */
+bool pt_record_hist(const struct pt_record_type *rt,
+		    const struct pt_snapshot *s, const void *rec,
+		    struct pt_lat_hist *h);
+/* Store h as rec's histogram (rec in s); -ENOMEM (a sparse one is then
+ * left missing). */
+int pt_record_hist_set(const struct pt_record_type *rt, struct pt_snapshot *s,
+		       void *rec, const struct pt_lat_hist *h);
 /* Index of rt in pt_records[], or -1. */
 int pt_record_index(const struct pt_record_type *rt);
 

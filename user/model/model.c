@@ -125,7 +125,8 @@ void pt_snapshot_init(struct pt_snapshot *s)
 /* Every array member of struct pt_snapshot, by name. */
 #define PT_FOR_EACH_ARRAY(X) \
 	X(sched_tasks) X(sched_cpus) X(sched_sites) X(fault_tasks) X(block_devs) \
-	X(block_tasks) X(tcp_conns) X(oom_victims) X(cgroups) X(findings)
+	X(block_tasks) X(tcp_conns) X(oom_victims) X(cgroups) X(findings) \
+	X(hist_bins)
 
 void pt_snapshot_reset(struct pt_snapshot *s)
 {
@@ -420,4 +421,50 @@ uint64_t pt_hist_percentile(const struct pt_lat_hist *h, double q,
 	hi = b + 1 < PT_HIST_BUCKETS ? pt_hist_lower(b + 1) : max_ns + 1;
 	mid = b < PT_HIST_LINEAR || hi <= lo ? lo : lo + (hi - lo) / 2;
 	return max_ns && mid > max_ns ? max_ns : mid;
+}
+
+int pt_lat_sparse_store(struct pt_snapshot *s, struct pt_lat_sparse *sp,
+			const struct pt_lat_hist *h)
+{
+	size_t first = s->hist_bins.n;
+	unsigned int b;
+
+	sp->count = h->count;
+	sp->sum_ns = h->sum_ns;
+	sp->missing = h->missing;
+	sp->first = (uint32_t)first;
+	sp->nr = 0;
+	for (b = 0; b < PT_LAT_BUCKETS; b++) {
+		struct pt_lat_bin *bin;
+
+		if (!h->bucket[b])
+			continue;
+		bin = PT_PUSH(s->hist_bins);
+		if (!bin || s->hist_bins.n > UINT32_MAX) {
+			s->hist_bins.n = first;
+			memset(sp, 0, sizeof(*sp));
+			sp->missing = 1;
+			return -ENOMEM;
+		}
+		bin->bucket = b;
+		bin->count = h->bucket[b];
+		sp->nr++;
+	}
+	return 0;
+}
+
+void pt_lat_sparse_load(const struct pt_snapshot *s,
+			const struct pt_lat_sparse *sp, struct pt_lat_hist *h)
+{
+	uint32_t i;
+
+	memset(h, 0, sizeof(*h));
+	h->count = sp->count;
+	h->sum_ns = sp->sum_ns;
+	h->missing = sp->missing;
+	for (i = 0; i < sp->nr; i++) {
+		const struct pt_lat_bin *bin = &s->hist_bins.v[sp->first + i];
+
+		h->bucket[bin->bucket] = bin->count;
+	}
 }

@@ -54,14 +54,34 @@ struct pt_task_id {
  * Written in traces (docs/json-format.md): the system's and each
  * device's from version 2, each thread's and CPU's from version 3;
  * `missing` counts the intervals added without one (read from an older
- * trace), whose percentiles can only be averaged.  2,200 bytes: a
- * snapshot of 1,000 threads holds 2.2 MB of them.
+ * trace), whose percentiles can only be averaged.  2,200 bytes, so
+ * threads keep theirs sparse (struct pt_lat_sparse below).
  */
 #define PT_LAT_BUCKETS 272	/* PT_HIST_BUCKETS, checked in model.c */
 struct pt_lat_hist {
 	uint64_t count, sum_ns;
 	uint64_t missing;
 	uint64_t bucket[PT_LAT_BUCKETS];
+};
+
+/*
+ * The same histogram kept sparse, for records there are thousands of
+ * (each thread's): only its non-empty buckets, bins[first .. first + nr)
+ * of the snapshot's hist_bins, in bucket order.  A thread waits a few
+ * times an interval, so a few buckets: at 10,000 threads (scripts/
+ * bench.sh's measure_rss) whole ones were 22 MB of every snapshot, 26 MB
+ * of perftop's 118 MiB peak with the rest of the records; sparse, 32
+ * bytes and 16 per bucket.  pt_record_hist() gives it whole.
+ */
+struct pt_lat_bin {
+	uint32_t bucket;
+	uint64_t count;
+};
+
+struct pt_lat_sparse {
+	uint64_t count, sum_ns;
+	uint64_t missing;
+	uint32_t first, nr;	/* in pt_snapshot.hist_bins */
 };
 
 /*
@@ -81,7 +101,7 @@ struct pt_sched_task {
 	uint64_t io_waits, mem_waits, lock_waits;	/* blocked episodes ended */
 	uint64_t vol_switches, invol_switches;
 	uint64_t steal_ns;	/* on a CPU the hypervisor took (not run time) */
-	struct pt_lat_hist runq_hist;	/* its waits of the interval */
+	struct pt_lat_sparse runq_hist;	/* its waits of the interval */
 };
 
 struct pt_sched_cpu {
@@ -339,6 +359,9 @@ struct pt_snapshot {
 	struct pt_pressure pressure;
 	struct pt_loss loss;
 	PT_ARRAY(struct pt_finding, findings);
+
+	/* the buckets of the records' sparse histograms (pt_lat_sparse) */
+	PT_ARRAY(struct pt_lat_bin, hist_bins);
 };
 
 /* Append one zeroed element; NULL when out of memory. */
@@ -379,6 +402,14 @@ void pt_lat_hist_add_fine(struct pt_lat_hist *h, const uint32_t *fine,
 			  uint64_t sum_ns);
 /* Add one value. */
 void pt_lat_hist_add_value(struct pt_lat_hist *h, uint64_t ns);
+/* Keep h as *sp, its buckets appended to s->hist_bins (sp must not point
+ * into them).  -ENOMEM: *sp is left as a record without a histogram
+ * (missing = 1, as read from an older trace). */
+int pt_lat_sparse_store(struct pt_snapshot *s, struct pt_lat_sparse *sp,
+			const struct pt_lat_hist *h);
+/* *sp of snapshot s, whole, into *h. */
+void pt_lat_sparse_load(const struct pt_snapshot *s,
+			const struct pt_lat_sparse *sp, struct pt_lat_hist *h);
 /* acc += x, bucket by bucket (missing adds up too). */
 void pt_lat_hist_merge(struct pt_lat_hist *acc, const struct pt_lat_hist *x);
 /* h's counts folded at the Prometheus bounds (not cumulative). */

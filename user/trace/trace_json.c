@@ -260,34 +260,35 @@ static void put_json(struct emit *e, cJSON *obj, bool members_only)
  * index that would tie traces to today's bucket layout.
  */
 static void put_hist(cJSON *o, const struct pt_record_type *rt,
-		     const void *rec)
+		     const struct pt_snapshot *s, const void *rec)
 {
-	const struct pt_lat_hist *h = pt_record_hist(rt, rec);
+	struct pt_lat_hist h;
 	cJSON *ho, *arr;
 	unsigned int b;
 
-	if (!h || !(ho = cJSON_CreateObject()))
+	if (!pt_record_hist(rt, s, rec, &h) || !(ho = cJSON_CreateObject()))
 		return;
-	add_number(ho, "sum_ns", (double)h->sum_ns);
+	add_number(ho, "sum_ns", (double)h.sum_ns);
 	arr = cJSON_CreateArray();
 	for (b = 0; arr && b < PT_LAT_BUCKETS; b++) {
 		const double pair[2] = { (double)pt_lat_hist_lower(b),
-					 (double)h->bucket[b] };
+					 (double)h.bucket[b] };
 
-		if (h->bucket[b])
+		if (h.bucket[b])
 			cJSON_AddItemToArray(arr, cJSON_CreateDoubleArray(pair, 2));
 	}
 	cJSON_AddItemToObjectCS(ho, "buckets", arr);
 	cJSON_AddItemToObjectCS(o, rt->hist.json, ho);
 }
 
-static cJSON *fields_object(const struct pt_record_type *rt, const void *rec)
+static cJSON *fields_object(const struct pt_record_type *rt,
+			    const struct pt_snapshot *s, const void *rec)
 {
 	cJSON *o = cJSON_CreateObject();
 
 	if (o) {
 		put_fields(o, rt, rec);
-		put_hist(o, rt, rec);
+		put_hist(o, rt, s, rec);
 	}
 	return o;
 }
@@ -302,21 +303,21 @@ static void put_member(struct emit *e, const struct pt_record_type *rt,
 	if (!first)
 		put_s(e, ",");
 	if (!rt->json) {
-		put_json(e, fields_object(rt, pt_record_at(rt, s, 0)), true);
+		put_json(e, fields_object(rt, s, pt_record_at(rt, s, 0)), true);
 		return;
 	}
 	put_s(e, "\"");
 	put_s(e, rt->json);
 	put_s(e, "\":");
 	if (!rt->array) {
-		put_json(e, fields_object(rt, pt_record_at(rt, s, 0)), false);
+		put_json(e, fields_object(rt, s, pt_record_at(rt, s, 0)), false);
 		return;
 	}
 	put_s(e, "[");
 	for (i = 0; i < n && !e->err; i++) {
 		if (i)
 			put_s(e, ",");
-		put_json(e, fields_object(rt, pt_record_at(rt, s, i)), false);
+		put_json(e, fields_object(rt, s, pt_record_at(rt, s, i)), false);
 	}
 	put_s(e, "]");
 }
@@ -356,7 +357,7 @@ int pt_json_snapshot_emit(const struct pt_snapshot *s,
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObjectCS(o, "pressure",
-				fields_object(&pt_rec_pressure, &s->pressure));
+				fields_object(&pt_rec_pressure, s, &s->pressure));
 	cJSON_AddItemToObject(o, "loss", pt_json_loss(&s->loss));
 	cJSON_AddItemToObject(o, "findings", pt_json_findings(s));
 	put_s(&e, ",");
@@ -444,19 +445,19 @@ static bool get_uint(const cJSON *v, double hi, uint64_t *out)
 /* The histogram put_hist() wrote; a trace before rt->hist.version has
  * none: the record's percentiles are all there is (missing = 1). */
 static int get_hist(const cJSON *o, const struct pt_record_type *rt,
-		    void *rec, const char *where, char *err, size_t errlen)
+		    struct pt_snapshot *s, void *rec, const char *where,
+		    char *err, size_t errlen)
 {
-	struct pt_lat_hist *h = (struct pt_lat_hist *)pt_record_hist(rt, rec);
+	struct pt_lat_hist hist = { 0 }, *h = &hist;
 	const cJSON *ho, *arr, *it;
 	uint64_t lo, n;
 
-	if (!h)
+	if (!rt->hist.json)
 		return 0;
-	memset(h, 0, sizeof(*h));
 	ho = cJSON_GetObjectItemCaseSensitive(o, rt->hist.json);
 	if (!ho) {
 		h->missing = 1;
-		return 0;
+		return pt_record_hist_set(rt, s, rec, h) ? -ENOMEM : 0;
 	}
 	arr = cJSON_GetObjectItemCaseSensitive(ho, "buckets");
 	if (!get_uint(cJSON_GetObjectItemCaseSensitive(ho, "sum_ns"),
@@ -476,11 +477,16 @@ static int get_hist(const cJSON *o, const struct pt_record_type *rt,
 		h->bucket[pt_lat_hist_bucket(lo)] += n;
 		h->count += n;
 	}
+	if (pt_record_hist_set(rt, s, rec, h)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 static int get_fields(const cJSON *o, const struct pt_record_type *rt,
-		      void *rec, const char *where, char *err, size_t errlen)
+		      struct pt_snapshot *s, void *rec, const char *where,
+		      char *err, size_t errlen)
 {
 	char *base = rec;
 	size_t i;
@@ -532,7 +538,7 @@ static int get_fields(const cJSON *o, const struct pt_record_type *rt,
 		default: break;
 		}
 	}
-	return get_hist(o, rt, rec, where, err, errlen);
+	return get_hist(o, rt, s, rec, where, err, errlen);
 }
 
 /* One record type of a family object (see put_member). */
@@ -546,14 +552,14 @@ static int get_member(const cJSON *fam, const struct pt_record_type *rt,
 	int rc;
 
 	if (!rt->json)
-		return get_fields(fam, rt, pt_record_single(rt, s), where, err,
+		return get_fields(fam, rt, s, pt_record_single(rt, s), where, err,
 				  errlen);
 	m = cJSON_GetObjectItemCaseSensitive(fam, rt->json);
 	if (!m && rt->optional)
 		return 0;	/* a record type added after this trace */
 	if (!rt->array) {
 		snprintf(path, sizeof(path), "%s.%s", where, rt->json);
-		return get_fields(m, rt, pt_record_single(rt, s), path, err,
+		return get_fields(m, rt, s, pt_record_single(rt, s), path, err,
 				  errlen);
 	}
 	if (!cJSON_IsArray(m)) {
@@ -568,7 +574,7 @@ static int get_member(const cJSON *fam, const struct pt_record_type *rt,
 			return -ENOMEM;
 		}
 		snprintf(path, sizeof(path), "%s.%s[%zu]", where, rt->json, i++);
-		rc = get_fields(it, rt, rec, path, err, errlen);
+		rc = get_fields(it, rt, s, rec, path, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -791,10 +797,10 @@ int pt_json_parse_snapshot(const cJSON *o, struct pt_snapshot *s, char *err,
 	/* pressure is optional and each value may be unknown */
 	pr = cJSON_GetObjectItemCaseSensitive(o, "pressure");
 	if (cJSON_IsObject(pr))
-		get_fields(pr, &pt_rec_pressure, &s->pressure, "pressure", err,
+		get_fields(pr, &pt_rec_pressure, s, &s->pressure, "pressure", err,
 			   errlen);
 	if (get_fields(cJSON_GetObjectItemCaseSensitive(o, "loss"),
-		       &pt_rec_loss, &s->loss, "loss", err, errlen))
+		       &pt_rec_loss, s, &s->loss, "loss", err, errlen))
 		return -EINVAL;
 	arr = cJSON_GetObjectItemCaseSensitive(o, "findings");
 	if (arr && !cJSON_IsArray(arr)) {
