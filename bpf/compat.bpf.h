@@ -185,8 +185,14 @@ static __always_inline __u64 pt_rq_irq_time(struct rq *rq)
 {
 	struct rq___irqtime *r = (void *)rq;
 
-	if (bpf_core_field_exists(r->prev_irq_time))
+	if (bpf_core_field_exists(r->prev_irq_time)) {
+		/* r opaque from here: with rq read once outside sched_iter's
+		 * tries, clang hoisted the field's address out of the loop,
+		 * above this check, and libbpf's poisoned relocation became
+		 * reachable (the skeleton failed to load on 6.18) */
+		barrier_var(r);
 		return BPF_CORE_READ(r, prev_irq_time);
+	}
 	return 0;
 }
 

@@ -277,11 +277,9 @@ static __always_inline __u64 throttled_clock(struct cfs_rq *cfs, __u64 now,
 }
 
 /* Remember where a wait starts: the throttled clock of t's cfs_rq. */
-static __always_inline void thr_mark(struct sched_acc *a, struct task_struct *t,
+static __always_inline void thr_mark(struct sched_acc *a, struct cfs_rq *cfs,
 				     __u64 now, bool btf)
 {
-	struct cfs_rq *cfs = PT_BTF_READ(btf, t, se.cfs_rq);
-
 	a->thr_cfs = (__u64)cfs;
 	a->thr_base = throttled_clock(cfs, now, btf);
 }
@@ -295,10 +293,9 @@ static __always_inline void thr_mark(struct sched_acc *a, struct task_struct *t,
  */
 static __always_inline void credit_wait(struct pt_sched_cum *c,
 					__u64 thr_cfs, __u64 thr_base,
-					struct task_struct *t, __u64 now,
+					struct cfs_rq *cfs, __u64 now,
 					__u64 wait, bool btf)
 {
-	struct cfs_rq *cfs = PT_BTF_READ(btf, t, se.cfs_rq);
 	__u64 thr = 0, now_thr;
 
 	if (thr_cfs == (__u64)cfs && cfs) {
@@ -455,7 +452,8 @@ static __always_inline void send_dead(struct sched_acc *a,
 }
 
 /* prev leaves the CPU: close its on-CPU slice, open its wait or sleep. */
-static __always_inline void account_out(struct task_struct *prev, bool preempt,
+static __always_inline void account_out(struct task_struct *prev,
+					struct cfs_rq *prev_cfs, bool preempt,
 					__u32 prev_state, __u64 now, __u64 steal,
 					bool btf, struct pt_sched_cpu_val *cv)
 {
@@ -515,7 +513,7 @@ static __always_inline void account_out(struct task_struct *prev, bool preempt,
 	else
 		a->state = ST(sleep_class(prev, a, btf));
 	a->since = now;
-	thr_mark(a, prev, now, btf);
+	thr_mark(a, prev_cfs, now, btf);
 	a->run_delay_mark = PT_BTF_READ(btf, prev, sched_info.run_delay) + 1;
 	seq_write(a);
 	if (prev_state & TASK_DEAD) {
@@ -590,7 +588,8 @@ static __noinline void wait_site(struct task_struct *next, __u32 pid,
 }
 
 /* next gets the CPU: close its sleep (up to its wakeup) and its wait. */
-static __always_inline void account_in(struct task_struct *next, __u64 now,
+static __always_inline void account_in(struct task_struct *next,
+				       struct cfs_rq *next_cfs, __u64 now,
 				       __u64 steal, bool btf,
 				       struct pt_sched_cpu_val *cv)
 {
@@ -637,7 +636,7 @@ static __always_inline void account_in(struct task_struct *next, __u64 now,
 		since = woke;
 	}
 	if (since && since < now)
-		credit_wait(&a->c, a->thr_cfs, a->thr_base, next, now,
+		credit_wait(&a->c, a->thr_cfs, a->thr_base, next_cfs, now,
 			    now - since, btf);
 	if (queued) {
 		/* a run-queue wait the kernel timed */
@@ -668,7 +667,17 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 				     unsigned int prev_state, bool btf)
 {
 	struct pt_sched_cpu_val *cv = cpu_val();
-	struct rq *rq = cfs_rq_rq(PT_BTF_READ(btf, prev, se.cfs_rq), btf);
+	/*
+	 * The cfs_rqs of prev (here) and next (for account_in()) read once,
+	 * before the branches: on 6.18 the verifier looks up a type by name,
+	 * a linear walk of the kernel's BTF, at every load of a pointer from
+	 * a kernel object (btf_nested_type_is_trusted()), once per verifier
+	 * state reaching it.  Read inside account_out() and account_in(),
+	 * after their branches, they were walked 89 and 25 times, and this
+	 * program took ~0.6 s to load, the most of `perftop top`'s start.
+	 */
+	struct cfs_rq *prev_cfs = PT_BTF_READ(btf, prev, se.cfs_rq);
+	struct rq *rq = cfs_rq_rq(prev_cfs, btf);
 	/* __schedule() updated the clock before picking next; the kernel's
 	 * sched_info_switch() right after this tracepoint reads the same. */
 	__u64 now = rq_clock(rq, btf), steal = steal_clock(rq, btf);
@@ -682,8 +691,9 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 			clock_off = off;
 		}
 	}
-	account_out(prev, preempt, prev_state, now, steal, btf, cv);
-	account_in(next, now, steal, btf, cv);
+	account_out(prev, prev_cfs, preempt, prev_state, now, steal, btf, cv);
+	account_in(next, PT_BTF_READ(btf, next, se.cfs_rq), now, steal, btf,
+		   cv);
 	return 0;
 }
 
@@ -790,7 +800,8 @@ int BPF_PROG(tpbtf_compact_end, struct compact_control *cc,
 /* Credit the open state of a (consistent copy of a) thread up to `at`. */
 static __always_inline void credit_open(struct pt_sched_cum *c,
 					const struct acc_head *a,
-					struct task_struct *t, __u64 at)
+					struct task_struct *t, struct cfs_rq *cfs,
+					struct rq *rq, __u64 at)
 {
 	__u32 st = a->state;
 	__u64 since = a->since, queued;
@@ -800,8 +811,6 @@ static __always_inline void credit_open(struct pt_sched_cum *c,
 	if (st == ST(PT_WAIT_ONCPU)) {
 		/* as the switch-out will: steal so far is steal, reclaim so
 		 * far memory time */
-		struct cfs_rq *cfs = t->se.cfs_rq;
-		struct rq *rq = cfs ? cfs_rq_rq(cfs, true) : NULL;
 		__u64 ran, stall = a->reclaim_ns, sn, cpu_now;
 
 		/* A running thread's time so far, by its own CPU's clock (at
@@ -845,7 +854,7 @@ static __always_inline void credit_open(struct pt_sched_cum *c,
 		since = queued;
 	}
 	if (since < at)
-		credit_wait(c, a->thr_cfs, a->thr_base, t, at, at - since,
+		credit_wait(c, a->thr_cfs, a->thr_base, cfs, at, at - since,
 			    true);
 }
 
@@ -857,10 +866,20 @@ static __always_inline void credit_open(struct pt_sched_cum *c,
  * two intervals of it came out as one).  256 reads of one cache line are
  * some microseconds, more than a switch's accounting takes.
  */
-static __always_inline __u32 even_seq(struct sched_acc *a)
+/*
+ * A global function: the verifier checks it once, on its own, where
+ * inlined it walked the 256 reads again for each of sched_iter's four
+ * tries and each state reaching them (239,781 instructions processed,
+ * ~0.3 s of perftop's start on 6.18).  Its argument may be NULL to the
+ * verifier (a global function's pointer is checked apart from its caller).
+ */
+__noinline __u32 even_seq(struct sched_acc *a)
 {
 	__u32 s = 1;
 	int k;
+
+	if (!a)
+		return 1;
 
 	for (k = 0; k < 256 && (s & 1); k++)
 		s = *(volatile __u32 *)&a->seq;
@@ -882,6 +901,8 @@ int sched_iter(struct bpf_iter__task *ctx)
 	struct pt_sched_rec *r;
 	struct acc_head copy = {};
 	struct sched_acc *a;
+	struct cfs_rq *cfs;
+	struct rq *rq;
 	__u32 zero = 0, s1, i, pid;
 	__u64 at;
 	bool got = false;
@@ -889,6 +910,12 @@ int sched_iter(struct bpf_iter__task *ctx)
 	if (!t)
 		return 0;
 	pid = t->pid;
+	/* its cfs_rq and run queue, read once, outside the tries below (the
+	 * verifier's name lookup per pointer load and state, see on_switch());
+	 * a switch does not move them, only a migration, which the tries'
+	 * sequence count does not see either */
+	cfs = t->se.cfs_rq;
+	rq = cfs ? cfs_rq_rq(cfs, true) : NULL;
 	a = bpf_task_storage_get(&sched_store, t, NULL, 0);
 	if (!a)
 		a = bpf_map_lookup_elem(&sched_hash, &pid);
@@ -921,7 +948,7 @@ int sched_iter(struct bpf_iter__task *ctx)
 		/* the task's live fields too (last_queued, run_delay, its
 		 * cfs_rq): a switch after the copy would make them another
 		 * state's */
-		credit_open(&r->cum, &copy, t, at);
+		credit_open(&r->cum, &copy, t, cfs, rq, at);
 		asm volatile("" ::: "memory");
 		got = *(volatile __u32 *)&a->seq == s1;
 	}
