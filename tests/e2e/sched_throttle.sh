@@ -3,14 +3,19 @@
 # 20% of a CPU (CFS bandwidth: 20 ms per 100 ms period) runs ~20% of the
 # time and waits throttled the other ~80%, with no other task to wait for.
 #   - its throttled time = the cgroup's own throttled time, cpu.stat
-#     throttled_time (v1, ns) or throttled_usec (v2), within 5%: with one
+#     throttled_time (v1, ns) or throttled_usec (v2), within 3%: with one
 #     runnable thread on one CPU the cgroup is throttled exactly while that
 #     thread waits throttled, and the kernel sums the same episodes on the
-#     same clock; 5% covers the window's edges (both are read at the same
-#     moments, but perftop's intervals end ~1 ms apart from those reads,
-#     and a 100 ms period can straddle them: 80 ms of 2.4 s is 3%);
-#   - runnable + throttled = schedstat run_delay within 5% (as
-#     sched_schedstat: the same waits, split at interval ends);
+#     same clock; the 3% is the window's edges: the test reads the kernel's
+#     counters once it sees perftop's first snapshot line and its end line,
+#     each an interval boundary plus the time to write and see a line, so
+#     the two windows' lengths differ by the difference of those delays.
+#     Measured (2026-12-03, throttled ~2000 ms): host (6.18, v1) within
+#     3.3 ms (0.2%), 5 of 5; 6.12 under single-threaded TCG -1.9%..+0.3% and 6.1
+#     under TCG -0.2%..+0.3%, 4 of 4 each;
+#   - runnable + throttled = schedstat run_delay within 3% (as
+#     sched_schedstat: the same waits, split at interval ends; measured as
+#     above, at most -1.8%);
 #   - runnable = the kernel's own runnable wait, run_delay growth less
 #     cpu.stat throttled time growth over the same window, within RUN_TOL
 #     (below, measured): the machine is shared, so another task on the
@@ -52,14 +57,13 @@ sleep 0.5
 
 python3 - "$PERFTOP" "$TMP/trace.json" "$spin" "$cg" "$cpu" <<'PY'
 import subprocess, sys
-from perftop_test import cpu_times_ns, make_waiter, records
+from perftop_test import cpu_times_ns, make_waiter, snapshots
 perftop, trace, pid, cg = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 cpu = int(sys.argv[5])
 # RUN_TOL: perftop's runnable against the kernel's.  Both see the same
 # waits; they differ at the window's two edges (the test reads schedstat
-# and cpu.stat just after perftop's header and end lines, perftop's
-# intervals start at its attach; the kernel adds a wait whole when it
-# ends, perftop splits it), each of which can split a wait: another task's
+# and cpu.stat just after perftop's first snapshot and end lines; the
+# kernel adds a wait whole when it ends, perftop splits it), each of which can split a wait: another task's
 # slice (~4 ms at HZ=250) or the part of a throttled episode before the
 # throttle (small here: run_delay - throttled is 2-7 ms over the window on
 # an idle CPU).  Measured on 6.18 (v1), perftop - kernel: -7.0 ms (549 ms
@@ -94,7 +98,14 @@ def busy_ns(cpu):
 wait_for = make_waiter(trace)
 proc = subprocess.Popen([perftop, "record", "--probes", "sched", "-p", str(pid),
                          "-i", "0.5", "-d", "3", "-o", trace])
-wait_for('"type":"header"', proc)
+# The window: from the first snapshot's line to the end line, and
+# perftop's snapshots after the first.  Both ends are then an interval
+# boundary plus the time to write and see a line (the same few ms at both
+# ends).  From the header instead, perftop's window began at its attach,
+# before the header: under single-threaded TCG (6.12) it read 60-120 ms
+# more throttled time than the cgroup, past 5% in 2 of 4 runs and 1 of 3
+# on the code before (2026-12-03).
+wait_for('"type":"snapshot"', proc)
 t0, (e0, d0), b0 = throttled_ns(), run_delay(), busy_ns(cpu)
 wait_for('"type":"end"', proc)
 t1, (e1, d1), b1 = throttled_ns(), run_delay(), busy_ns(cpu)
@@ -102,8 +113,10 @@ if proc.wait() != 0:
     sys.exit(f"FAIL: perftop record exited {proc.returncode}")
 
 thr = run = on = 0
-for t in records(trace, "sched", "tasks"):
-    if t["pid"] == pid:
+for i, o in enumerate(snapshots(trace)):
+    for t in o.get("sched", {}).get("tasks", []) if i else ():
+        if t["pid"] != pid:
+            continue
         thr += t["throttled_ns"]
         run += t["runnable_ns"]
         on += t["oncpu_ns"]
@@ -118,10 +131,10 @@ print(f"perftop: on-CPU {on/1e6:.1f} ms, throttled {thr/1e6:.1f} ms, "
 bad = []
 if kthr < 1e9:
     bad.append("the cgroup was hardly throttled: nothing measured")
-if abs(thr - kthr) > 0.05 * kthr:
-    bad.append("throttled time off the cgroup's by more than 5%")
-if abs(thr + run - kdelay) > 0.05 * kdelay:
-    bad.append("runnable + throttled off run_delay by more than 5%")
+if abs(thr - kthr) > 0.03 * kthr:
+    bad.append("throttled time off the cgroup's by more than 3%")
+if abs(thr + run - kdelay) > 0.03 * kdelay:
+    bad.append("runnable + throttled off run_delay by more than 3%")
 if abs(run - krun) > RUN_TOL:
     bad.append(f"runnable off the kernel's (run_delay - throttled) by more "
                f"than {RUN_TOL/1e6:.0f} ms")
