@@ -70,6 +70,11 @@ WORK=$(mktemp -d /tmp/perftop-bench.XXXXXX)
 PIDS=()
 LOOPDEV=
 MOUNTED_TRACEFS=0
+any_alive() {	# PID...: is one of them still running?
+	local p
+	for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
+	return 1
+}
 cleanup() {
 	local p i
 	# the tracer too: a run that dies waiting for it to be ready has not
@@ -77,8 +82,7 @@ cleanup() {
 	PIDS+=(${TRACER_PID:-})
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for ((i = 0; i < 100; i++)); do	# 5 s, then SIGKILL
-		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && break; done
-		kill -0 "$p" 2>/dev/null || break
+		any_alive "${PIDS[@]}" || break
 		sleep 0.05
 	done
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done

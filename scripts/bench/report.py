@@ -152,10 +152,9 @@ def progcosts(ex):
     for k, v in ex.items():
         if not k.startswith("progcost_r"):
             continue
-        rnd, cfg = k[len("progcost_r"):].split("_", 1)
+        cfg = k[len("progcost_r"):].split("_", 1)[1]
         ns, progs = v.split("|", 1)
-        vals, first = out.setdefault(cfg, ([], progs))
-        vals.append(float(ns))
+        out.setdefault(cfg, ([], progs))[0].append(float(ns))
     return out
 
 
