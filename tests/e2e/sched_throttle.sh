@@ -16,7 +16,11 @@
 #     the first edge); 6.12 under single-threaded TCG -1.9%..+0.3%, 6.1
 #     under TCG -0.2%..+0.3%, 4 of 4 each; CI once +81.8 ms;
 #   - runnable + throttled = schedstat run_delay within the same bounds
-#     (run_delay too grows by a whole wait when it ends);
+#     (run_delay too grows by a whole wait when it ends).  perftop reads
+#     sched_info.run_delay itself (whole_wait(), for waits the kernel
+#     split), so this check is partly plumbing; the throttled check above
+#     is not: perftop reads the cfs_rq's throttled clocks, cpu.stat sums
+#     the bandwidth pool's episodes;
 #   - runnable = the kernel's own runnable wait, run_delay growth less
 #     cpu.stat throttled time growth over the same window, within RUN_TOL
 #     (below, measured): the machine is shared, so another task on the
