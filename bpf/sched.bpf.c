@@ -451,6 +451,50 @@ static __always_inline void send_dead(struct sched_acc *a,
 	bpf_ringbuf_submit(r, 0);
 }
 
+/*
+ * A switch-in the program did not see: some kernels switch without the
+ * sched_switch tracepoint (this 6.18 host's patched kernel, from its idle
+ * task and from some threads: docs/testing.md), so the thread was left
+ * asleep or waiting in its storage while it ran.  At its next switch-out,
+ * which is seen, the kernel's own sched_info says what happened: it
+ * arrived at `at` (last_arrival, this CPU's clock: it has not moved since)
+ * after a wait the kernel added to run_delay (its growth since the
+ * switch-out's mark, split or not).  Credited as account_in() would have,
+ * but all of the wait as runnable (no throttled split) and no steal split
+ * of the slice (its steal base is taken now), and no wait site.
+ */
+static __always_inline void unseen_in(struct sched_acc *a,
+				      struct task_struct *t, __u32 st,
+				      __u64 at, __u64 steal, bool btf,
+				      struct pt_sched_cpu_val *cv)
+{
+	__u64 d = PT_BTF_READ(btf, t, sched_info.run_delay) + 1;
+	__u64 since = a->since, wait = 0, woke = since;
+	__u32 b, epoch = pt_epoch();
+
+	if (at < since)
+		at = since;
+	if (a->run_delay_mark && d > a->run_delay_mark)
+		wait = d - a->run_delay_mark;
+	if (st != ST(PT_WAIT_RUNQ)) {
+		woke = at - since > wait ? at - wait : since;
+		a->c.ns[(st - 1) & 7] += woke - since;
+		a->c.waits[(st - 1) & 7]++;
+	}
+	a->c.ns[PT_WAIT_RUNQ] += at - woke;
+	b = pt_hist_bucket(wait) & 0x1ff;
+	add_wait(&a->c.runq_wait_ns, &a->c.runq_count, &a->runq_max_ns,
+		 &a->max_epoch, a->c.hist, b, wait, epoch);
+	if (cv)
+		add_wait(&cv->runq_wait_ns, &cv->runq_count, &cv->runq_max_ns,
+			 &cv->max_epoch, cv->hist, b, wait, epoch);
+	a->state = ST(PT_WAIT_ONCPU);
+	a->since = at;
+	a->steal_base = steal;
+	a->run_delay_mark = d;
+	pt_count_loss(PT_LOSS_SCHED_UNSEEN);
+}
+
 /* prev leaves the CPU: close its on-CPU slice, open its wait or sleep. */
 static __always_inline void account_out(struct task_struct *prev,
 					struct cfs_rq *prev_cfs, bool preempt,
@@ -470,10 +514,13 @@ static __always_inline void account_out(struct task_struct *prev,
 	if (!a)
 		return;
 	seq_write(a);
+	if (a->state != ST(PT_WAIT_ONCPU) && a->state != ST_NONE &&
+	    a->state <= PT_WAIT_NR && arrived && arrived <= now)
+		unseen_in(a, prev, a->state, arrived, steal, btf, cv);
 	since = a->since;
 	if (a->state != ST(PT_WAIT_ONCPU)) {
-		/* first sight (or a switch-in we missed): on-CPU since it
-		 * arrived, but not before the current interval began */
+		/* first sight: on-CPU since it arrived, but not before the
+		 * current interval began */
 		lb = last_boundary;
 		since = arrived > lb ? arrived : lb;
 	}
@@ -609,6 +656,11 @@ static __always_inline void account_in(struct task_struct *next,
 	seq_write(a);
 	st = a->state;
 	since = a->since;
+	/* on-CPU still: it left without the tracepoint (see unseen_in());
+	 * when, and why, is not known: its time from its switch-in to this
+	 * wait's start goes to no class (the loss counts it) */
+	if (st == ST(PT_WAIT_ONCPU))
+		pt_count_loss(PT_LOSS_SCHED_UNSEEN);
 	/* the whole wait, also when the kernel split it (whole_wait) */
 	if (queued)
 		wait = whole_wait(next, btf, a, now - queued);

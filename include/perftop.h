@@ -34,6 +34,10 @@ enum pt_loss_kind {
 				 * whether it is wanted, is unknown */
 	PT_LOSS_OWNER_UNKNOWN = 4,	/* tcp: a connection under -p/-c went
 					 * away before any owner was known */
+	PT_LOSS_SCHED_UNSEEN = 5,	/* sched: a context switch the kernel
+					 * made without its sched_switch
+					 * tracepoint, found at the thread's
+					 * next switch (docs/testing.md) */
 	PT_LOSS_NR,
 };
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Run-queue wait per thread must match the kernel's schedstat run_delay
-# (/proc/PID/task/TID/schedstat, field 2) over the same window: equal, or
-# short by one wait at most (below).
+# (/proc/PID/task/TID/schedstat, field 2) over the same window: equal to
+# the nanosecond (below).
 # Workload: three spinning processes pinned to one CPU, so each waits about
 # two thirds of the time.  They run only inside perftop's measurement: stopped
 # (SIGSTOP: not runnable, so run_delay stands still) until perftop says it
@@ -69,9 +69,12 @@ for t in records(trace, "sched", "tasks"):
 # so with both windows on the same waits the sums are equal to the
 # nanosecond (measured 9 of 9 threads, 6.18 host): this proves the waits'
 # boundaries and that none is lost or doubled, partly by the counter
-# perftop reads.  One wait may be missed (a switch-in perftop does not see,
-# about 1 in 10,000 on the 6.18 host, docs/testing.md): perftop may be
-# short by at most the thread's longest wait, never over.
+# perftop reads.  A switch-in the kernel makes without the sched_switch
+# tracepoint (this 6.18 host's patched kernel: after its idle task and
+# some of the machine agent's threads, docs/testing.md) is taken from
+# sched_info at the thread's next switch-out (loss.sched_unseen counts
+# it), wait included: before that, perftop was short by such a wait about
+# 1 in 10,000 waits on this host.
 bad = 0
 for p in pids:
     kernel = after[p] - before[p]
@@ -80,7 +83,7 @@ for p in pids:
           f"(longest wait {longest[p]} ns)")
     if kernel < 500e6:
         sys.exit(f"FAIL: workload did not contend (schedstat {kernel} ns)")
-    if not 0 <= kernel - seen[p] <= longest[p]:
+    if seen[p] != kernel:
         bad += 1
 sys.exit(1 if bad else 0)
 PY

@@ -266,35 +266,40 @@ for p in pids:
           f"on-CPU {s['oncpu']/1e6:.1f} ms, steal {s['steal']/1e6:.1f} ms; "
           f"classes off the passes' spans by {(s['classes'] - s['wall'])/1e6:.2f} ms, "
           f"largest pass delay {s['late']/1e6:.2f} ms")
-    # Waits: perftop's switch-ins against the kernel's arrivals.  On this
-    # 6.18 host perftop misses about 1 in 10,000 (0-13 of ~40,000 for the
-    # writer, 0-4 of ~150 for a spinner, 20 runs, 2026-12-02) with no
-    # recursion miss or storage loss counted: the kernel's pcount moves
-    # while the sched_switch program never sees the thread switch in
-    # (unexplained; docs/testing.md).  Each lost wait's time is lost with
-    # it, so run_delay may be short by the lost waits, each at most the
-    # longest wait perftop saw of the thread.
+    # Waits: perftop's switch-ins against the kernel's arrivals (pcount),
+    # exactly.  Every switch-in after a switch-out is an arrival (the thread
+    # was queued), and perftop counts each: those the kernel made without
+    # the sched_switch tracepoint too.  This 6.18 host's kernel (patched)
+    # switches without it from its idle task and from some threads of the
+    # machine's own agent: the thread that gets the CPU is not seen
+    # arriving.  perftop finds it at the thread's next switch-out (it was
+    # off-CPU in perftop's book) and takes the arrival (last_arrival) and
+    # its wait (run_delay's growth) from sched_info; loss.sched_unseen
+    # counts each such switch.  Measured (2026-12-03): ftrace's own
+    # sched_switch event misses the same switches; before the recovery
+    # perftop missed 0-13 of ~40,000 of the writer's waits, after it 0 of
+    # 27,000-33,000 in 3 of 3 runs with sched_unseen 26-35 a run
+    # (docs/testing.md).  On the guests' stock kernels (6.1, 6.12: 3 runs
+    # each, tp_btf and raw_tp) sched_unseen was 0 and the waits equal.
     lost = k["arrivals"] - s["waits"]
-    if not 0 <= lost <= 5 + k["arrivals"] / 2000:
+    if lost:
         bad.append(f"pid {p}: {s['waits']} waits seen, the kernel's "
                    f"arrivals {k['arrivals']}")
-    lost_ns = max(lost, 0) * s["wait_max"]
     for seq, total, span, ival, stolen in s["ivals"]:
-        if abs(total - span) > slack_interval + stolen + lost_ns:
+        if abs(total - span) > slack_interval + stolen:
             bad.append(f"pid {p} seq {seq}: classes add up to {total} ns, "
                        f"the pass's span {span} ns (interval {ival} ns), "
                        f"steal around it {stolen} ns")
     # the first and the last read's lateness do not cancel
     edges = s["ends"][0] + s["ends"][-1] if s["ends"] else 0
-    if abs(s["classes"] - s["wall"]) > slack_window + edges + lost_ns:
+    if abs(s["classes"] - s["wall"]) > slack_window + edges:
         bad.append(f"pid {p}: classes add up to {s['classes']} ns over "
                    f"intervals of {s['wall']} ns (steal around the first "
                    f"and last {edges} ns)")
     if (s["vol"], s["invol"]) != (k["vol"], k["invol"]):
         bad.append(f"pid {p}: switches differ from the kernel's")
-    if k["delay"] > 50e6 and not (-0.05 * k["delay"] - lost_ns <= s["wait"] - k["delay"] <= 0.05 * k["delay"]):
-        bad.append(f"pid {p}: runnable+throttled off run_delay by more than "
-                   f"5% and {lost} lost waits of at most {s['wait_max']} ns")
+    if k["delay"] > 50e6 and not abs(s["wait"] - k["delay"]) <= 0.05 * k["delay"]:
+        bad.append(f"pid {p}: runnable+throttled off run_delay by more than 5%")
 spin_delay = min(after[p]["delay"] - before[p]["delay"] for p in kids["spin"])
 io = kids["io"][0]
 if spin_delay < 500e6:

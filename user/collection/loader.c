@@ -521,6 +521,7 @@ void pt_family_read_loss(struct pt_family *f, struct pt_loss *l)
 	l->storage_fail += sum[PT_LOSS_STORAGE];
 	l->block_untracked += sum[PT_LOSS_UNTRACKED];
 	l->tcp_owner_unknown += sum[PT_LOSS_OWNER_UNKNOWN];
+	l->sched_unseen += sum[PT_LOSS_SCHED_UNSEEN];
 	l->loss_unread += f->loss_unread;
 	if (f->read_loss)
 		f->read_loss(f, l);

@@ -258,6 +258,8 @@ struct pt_loss {
 				 * forgotten */
 	uint64_t tcp_owner_unknown;	/* connections under -p/-c gone before
 					 * their owner was known */
+	uint64_t sched_unseen;	/* context switches made without the
+				 * sched_switch tracepoint (found later) */
 	uint64_t alloc_failed;	/* records the readers could not allocate */
 	uint64_t loss_unread;	/* loss counter reads that failed (counted
 				 * at the next read that works) */
