@@ -86,6 +86,24 @@ def record_during(perftop, trace, probes, work, interval="0.5", args=()):
     return out
 
 
+# The memory stall tests' reader, `python3 -c REREAD FILE [hold]`: re-reads
+# FILE 60 times, 1 MiB at a time (in a memory cgroup smaller than FILE
+# every charge past the limit reclaims in its own context).  With "hold"
+# it prints "done" after its loop and exits only at EOF on its stdin, so
+# its thread can be read (taskstats) before it goes.
+REREAD = r'''
+import os, sys
+for _ in range(60):
+    fd = os.open(sys.argv[1], os.O_RDONLY)
+    while os.read(fd, 1 << 20):
+        pass
+    os.close(fd)
+if sys.argv[2:] == ["hold"]:
+    print("done", flush=True)
+    sys.stdin.read()
+'''
+
+
 def cpu_times_ns(cpu):
     """cpu's line of /proc/stat in ns (USER_HZ ticks): user nice system
     idle iowait irq softirq steal ..."""

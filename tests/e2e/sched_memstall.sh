@@ -31,10 +31,9 @@
 #  - from below: PSI also counts the reader's runnable waits inside a
 #    stall section (preempted in reclaim), which perftop files as
 #    runnable: PSI is at most its memory time + its runnable time, + 2 ms.
-# Measured (6.18 host, v1, 2026-12-03): see docs/testing.md.  (Issue #12
-# asked for delay accounting's freepages + thrashing + compact delay as
-# the reference; its blkio delay read more than the wall time on this
-# host, docs/testing.md, so PSI is used.)
+# Measured (6.18 host, v1, 2026-12-03): see docs/testing.md.  Issue #12's
+# reference, delay accounting's freepages + thrashing + compact delay, is
+# sched_memstall_taskstats's, on the same workload.
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd python3
@@ -54,7 +53,7 @@ fi
 
 python3 - "$PERFTOP" "$TMP/t.json" "$data" "$naming" "$mem" "$psig" <<'PY'
 import os, re, subprocess, sys
-from perftop_test import record_during, records
+from perftop_test import REREAD, record_during, records
 perftop, trace, data, naming, mem, psig = sys.argv[1:7]
 psi = f"{psig}/memory.pressure"
 if not os.path.exists(psi):
@@ -64,14 +63,6 @@ def some_ns():
     with open(psi) as f:
         return int(re.search(r"^some .*total=(\d+)", f.read(), re.M).group(1)) * 1000
 
-READ = r'''
-import os, sys
-for _ in range(60):
-    fd = os.open(sys.argv[1], os.O_RDONLY)
-    while os.read(fd, 1 << 20):
-        pass
-    os.close(fd)
-'''
 def work():
     p0 = some_ns()
     # pinned before it joins any group: one CPU in PSI's sum
@@ -79,7 +70,7 @@ def work():
                           'for g in "$1" "$2" "$3"; do '
                           'echo $$ >"$g/cgroup.procs" || exit 1; done; '
                           'exec python3 -c "$4" "$5"', "reader", naming, mem,
-                          psig, READ, data])
+                          psig, REREAD, data])
     if r.wait() != 0:
         sys.exit(f"FAIL: the reader failed ({r.returncode})")
     return r.pid, some_ns() - p0
