@@ -272,7 +272,9 @@ def targets(summaries, ex):
                 % (prog[0], prog[1], statistics.median(ratios),
                    min(ratios), max(ratios)),
                 "<= 2.5x", below(min(ratios), max(ratios), 2.5),
-                "the rounds straddle 2.5x")
+                "the rounds straddle 2.5x"
+                if below(min(ratios), max(ratios), 2.5) is UNDECIDED
+                else "every round above 2.5x")
     if allf and rq:
         ok = True if allf[4] <= rq[3] else \
             False if allf[3] > rq[4] else UNDECIDED
