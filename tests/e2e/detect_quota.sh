@@ -59,7 +59,20 @@ while True:
 PY
 sampler=$!
 on_exit "kill $sampler 2>/dev/null"
-sleep 0.5
+# cpu.pressure is PSI's "some" avg10, updated every 2 s with a 10 s time
+# constant: from rest it takes 4-6 s of the spinners' stall to cross the
+# rule's 20% (warning), about when a 5-interval recording started at once
+# ends, so the rule's persistence over the window was met in some runs and
+# not in others (a CI run, 2026-12-03: it did not fire).  The recording
+# starts once avg10 reads 30% (20 s at most; 80 s under TCG).
+limit=20
+under_tcg && limit=80
+for _ in $(seq $((limit * 10))); do
+	awk '/^some/ { split($2, a, "="); exit !(a[2] >= 30) }' /proc/pressure/cpu && break
+	sleep 0.1
+done
+awk '/^some/ { split($2, a, "="); exit !(a[2] >= 30) }' /proc/pressure/cpu ||
+	fail "PSI cpu some avg10 did not reach 30% in ${limit} s of throttled spinners: $(head -1 /proc/pressure/cpu)"
 record_report "$sampler"
 python3 - "$TMP/t.json" "$TMP/report.json" "$TMP/samples" "/$rel" "$a" "$b" <<'PY'
 import bisect, json, sys
