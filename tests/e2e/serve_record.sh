@@ -107,11 +107,12 @@ assert len(names) >= 6, names
 # the oldest went first: what is left is the newest run of names
 assert first_run_files == names[-len(first_run_files):], (first_run_files, names)
 # every file: complete lines, header first, seq consecutive across files
-seqs = []
+seqs, gaps = [], []
 for n in first_run_files:
     objs, torn = lines(os.path.join(rec, n))
     assert objs[0]["type"] == "header", n
     seqs += [o["seq"] for o in objs if o["type"] == "snapshot"]
+    gaps += [o["loss"].get("record_dropped", 0) for o in objs if o["type"] == "snapshot"]
     assert not torn or n == first_run_files[-1], "torn line inside %s" % n
     # rotated on the 2 s boundaries: a file's intervals all end within one
     # period (the size limit may split a period, never join two)
@@ -129,6 +130,11 @@ print("run 1's files left: %d snapshots, %d missing, %d dropped (counted)"
       % (len(seqs), missing, value(page, "perftop_record_dropped_total")))
 assert missing <= value(page, "perftop_record_dropped_total"), \
     "seq gaps not counted as dropped: %s, %s" % (seqs, value(page, "perftop_record_dropped_total"))
+# and in the recording itself: the line after each gap counts it in its
+# loss (the first line left's own gap is to files retention deleted)
+for i in range(1, len(seqs)):
+    assert gaps[i] == seqs[i] - seqs[i - 1] - 1, \
+        "seq %d after %d counts %d dropped" % (seqs[i], seqs[i - 1], gaps[i])
 last_objs, _ = lines(os.path.join(rec, first_run_files[-1]))
 assert last_objs[-1]["type"] != "end", "a SIGKILLed file has an end line"
 
@@ -211,7 +217,15 @@ try:
     r = subprocess.run([perftop, "report", os.path.join(small, "rec")],
                        capture_output=True, text=True)
     assert r.returncode in (0, 1, 2) and not r.stderr, r.stderr
-    print("full disk: %d dropped, then resumed" % dropped)
+    # the recording counts what it is missing: every snapshot the full
+    # disk dropped (the page after resuming, no drop since), in its loss
+    total = value(page, "perftop_record_dropped_total", reason="disk")
+    r = subprocess.run([perftop, "report", os.path.join(small, "rec"), "--json"],
+                       capture_output=True, text=True)
+    got = json.loads(r.stdout)["loss"].get("record_dropped")
+    assert got == total, "report counts %s dropped, /metrics %d" % (got, total)
+    print("full disk: %d dropped (the recording's loss says %d), then resumed"
+          % (dropped, got))
 finally:
     subprocess.run(["umount", "-l", small])
 PY

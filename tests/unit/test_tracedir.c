@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
 #include "trace.h"
 #include "trace_rotate.h"
 #include "units.h"
@@ -241,7 +242,7 @@ static void test_rotation_and_read(void **state)
 		snap(&s, i, (T0 + i) * S, 3);
 		assert_int_equal(pt_rotator_write(r, &s), 0);
 	}
-	assert_int_equal(pt_rotator_close(r), 0);
+	assert_int_equal(pt_rotator_close(r, 0), 0);
 	du(&files);
 	assert_int_equal(files, 4);
 
@@ -289,6 +290,70 @@ static void test_rotation_and_read(void **state)
 	pt_snapshot_free(&s);
 }
 
+/* The last line of dir's only file, parsed. */
+static cJSON *last_line(void)
+{
+	char path[600], err[200];
+	struct pt_trace_reader *rd;
+	struct dirent *de;
+	cJSON *o, *last = NULL;
+	DIR *d = opendir(dir);
+
+	path[0] = 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+	closedir(d);
+	rd = pt_trace_open(path, err, sizeof(err));
+	assert_non_null(rd);
+	while (pt_trace_next(rd, &o, err, sizeof(err)) > 0) {
+		cJSON_Delete(last);
+		last = o;
+	}
+	pt_trace_close_reader(rd);
+	return last;
+}
+
+/* Seqs the writer never saw (its caller's queue dropped them) and one
+ * dropped after the last line: the line after a gap counts the gap in its
+ * loss, the end line counts them all, and reading the directory sums
+ * them as any loss kind. */
+static void test_dropped_counted(void **state)
+{
+	static const uint64_t written[] = { 3, 4, 5, 9, 10 };	/* 1-2, 6-8 gone */
+	struct pt_rotate_opts o = { .dir = dir, .period_ns = 3600 * S };
+	struct pt_header h = header();
+	struct pt_rotator *r = pt_rotator_open(&o, &h);
+	struct pt_recording rec;
+	struct pt_snapshot s;
+	cJSON *end;
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	pt_snapshot_init(&s);
+	for (i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
+		snap(&s, written[i], (T0 + written[i]) * S, 1);
+		assert_int_equal(pt_rotator_write(r, &s), 0);
+	}
+	assert_int_equal(pt_rotator_close(r, 12), 0);	/* 11-12 gone */
+	pt_snapshot_free(&s);
+
+	assert_int_equal(pt_recording_load(dir, &rec), 0);
+	assert_int_equal(rec.nr_snaps, 5);
+	assert_true(rec.snaps[0].loss.record_dropped == 2);
+	assert_true(rec.snaps[1].loss.record_dropped == 0);
+	assert_true(rec.snaps[2].loss.record_dropped == 0);
+	assert_true(rec.snaps[3].loss.record_dropped == 3);
+	assert_true(rec.snaps[4].loss.record_dropped == 0);
+	pt_recording_free(&rec);
+	end = last_line();
+	assert_string_equal(cJSON_GetObjectItem(end, "type")->valuestring, "end");
+	assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(end, "loss"),
+					"record_dropped")->valuedouble == 7);
+	cJSON_Delete(end);
+}
+
 static void test_size_limit(void **state)
 {
 	/* 1 MiB, lines of ~25-40 KiB gzip: many files, oldest deleted */
@@ -319,7 +384,7 @@ static void test_size_limit(void **state)
 	assert_true(st.dropped == 0);
 	/* the writer's own figure is what the disk shows */
 	assert_true(st.bytes == du(&files));
-	assert_int_equal(pt_rotator_close(r), 0);
+	assert_int_equal(pt_rotator_close(r, 0), 0);
 	/* the limit was used, not kept far below: over 3/4 of it */
 	assert_true(max_seen > o.max_bytes / 4 * 3);
 
@@ -357,7 +422,7 @@ static void test_cut_file_in_dir(void **state)
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(truncate(p, st.st_size - 30), 0);
 	/* the restarted recorder: a new file, the old one kept */
-	assert_int_equal(pt_rotator_close(r), 0);
+	assert_int_equal(pt_rotator_close(r, 0), 0);
 	assert_int_equal(truncate(p, st.st_size - 30), 0);	/* close added the end line */
 	r = pt_rotator_open(&o, &h);
 	assert_non_null(r);
@@ -365,7 +430,7 @@ static void test_cut_file_in_dir(void **state)
 		snap(&s, i, (T0 + i) * S, 2);
 		assert_int_equal(pt_rotator_write(r, &s), 0);
 	}
-	assert_int_equal(pt_rotator_close(r), 0);
+	assert_int_equal(pt_rotator_close(r, 0), 0);
 	assert_int_equal(pt_recording_load(dir, &rec), 0);
 	/* 1-4 (5 was torn), then 10-12 */
 	assert_int_equal(rec.nr_snaps, 7);
@@ -396,7 +461,7 @@ static void test_age_and_lock(void **state)
 	/* another recorder cannot take the same directory */
 	r2 = pt_rotator_open(&o, &h);
 	assert_null(r2);
-	assert_int_equal(pt_rotator_close(r), 0);
+	assert_int_equal(pt_rotator_close(r, 0), 0);
 	du(&files);
 	assert_int_equal(files, 3);
 	{
@@ -417,7 +482,7 @@ static void test_age_and_lock(void **state)
 	assert_int_equal(files, 0);
 	snap(&s, 99, now, 1);
 	assert_int_equal(pt_rotator_write(r, &s), 0);
-	assert_int_equal(pt_rotator_close(r), 0);
+	assert_int_equal(pt_rotator_close(r, 0), 0);
 	du(&files);
 	assert_int_equal(files, 1);
 	pt_snapshot_free(&s);
@@ -431,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_seg_names),
 		cmocka_unit_test_setup_teardown(test_rotation_and_read, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_size_limit, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_dropped_counted, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_cut_file_in_dir, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_age_and_lock, setup_dir, teardown_dir),
 	};

@@ -756,6 +756,8 @@ static const struct pt_field loss_fields[] = {
 	  .desc = "records perftop could not allocate" },
 	{ U64(struct pt_loss, loss_unread), .optional = true,
 	  .desc = "loss counter reads that failed (counted later)" },
+	{ U64(struct pt_loss, record_dropped), .optional = true,
+	  .desc = "intervals the flight recorder did not write" },
 };
 
 const struct pt_record_type pt_rec_pressure = {

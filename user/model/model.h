@@ -263,6 +263,9 @@ struct pt_loss {
 	uint64_t alloc_failed;	/* records the readers could not allocate */
 	uint64_t loss_unread;	/* loss counter reads that failed (counted
 				 * at the next read that works) */
+	uint64_t record_dropped;	/* intervals the flight recorder did not
+					 * write (queue full, disk), counted on
+					 * the next one it wrote */
 };
 /* Every member is a uint64_t counter (pt_loss_add(), collect_loss() and
  * the field table rely on it; test_fields checks the table covers all). */

@@ -216,18 +216,25 @@ static void intervals(struct pt_expo *e, const struct pt_metrics *m,
 		    (double)m->last_time_ns / 1e9);
 }
 
-static void loss(struct pt_expo *e, const struct pt_metrics *m)
+static void loss(struct pt_expo *e, const struct pt_metrics *m,
+		 const struct pt_metrics_ctx *ctx)
 {
+	struct pt_loss l = m->loss;
 	double v[PT_FIELDS_MAX];
 	size_t k;
 
+	/* the recording's, as its lines count them (perftop_record_dropped
+	 * by reason) */
+	if (ctx->rec)
+		l.record_dropped = ctx->rec->dropped + ctx->rec_queue_dropped;
+
 	pt_expo_family(e, "perftop_loss", PT_METRIC_COUNTER, NULL,
 		       "Events perftop lost, by kind, since it started (attach_failed: requested probe families not running, counted per interval).  Any increase means figures are lower bounds.");
-	pt_record_values(&pt_rec_loss, &m->loss, v);
+	pt_record_values(&pt_rec_loss, &l, v);
 	for (k = 0; k < pt_rec_loss.nr_fields; k++) {
-		struct pt_label l = L("kind", pt_rec_loss.fields[k].name);
+		struct pt_label kind = L("kind", pt_rec_loss.fields[k].name);
 
-		pt_expo_sample(e, &l, 1, v[k]);
+		pt_expo_sample(e, &kind, 1, v[k]);
 	}
 }
 
@@ -511,7 +518,7 @@ int pt_metrics_render(struct pt_metrics *m, const struct pt_metrics_ctx *ctx,
 	build_info(e, ctx->version, ctx->header);
 	probes(e, ctx->header);
 	intervals(e, m, ctx->header);
-	loss(e, m);
+	loss(e, m, ctx);
 	findings(e, m, ctx->cfg);
 	counters(e, m);
 	pressure(e, m);

@@ -21,6 +21,7 @@ struct pt_recorder {
 	size_t head, len;
 	bool stopping;
 	uint64_t queue_dropped;
+	uint64_t last_seq;		/* the last offered (pushing thread's) */
 	struct pt_rotate_stats st;	/* a copy, under lock */
 };
 
@@ -73,7 +74,7 @@ struct pt_recorder *pt_recorder_start(const struct pt_rotate_opts *o,
 	err = pthread_create(&r->thread, NULL, writer, r);
 	if (err) {
 		pt_err("cannot start the flight recorder's thread: %s", strerror(err));
-		pt_rotator_close(r->rot);
+		pt_rotator_close(r->rot, 0);
 		free(r);
 		return NULL;
 	}
@@ -84,6 +85,7 @@ void pt_recorder_push(struct pt_recorder *r, const struct pt_snapshot *s)
 {
 	struct pt_snapshot copy;
 
+	r->last_seq = s->seq;
 	pthread_mutex_lock(&r->lock);
 	if (r->len == QUEUE_LEN) {
 		r->queue_dropped++;
@@ -125,7 +127,7 @@ int pt_recorder_stop(struct pt_recorder *r)
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
-	err = pt_rotator_close(r->rot);
+	err = pt_rotator_close(r->rot, r->last_seq);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	free(r);

@@ -44,6 +44,7 @@ struct pt_rotator {
 	bool zs_ready;
 	bool failing;		/* in a run of dropped lines */
 	uint64_t dropped_run;
+	uint64_t last_seq;	/* of the last snapshot written; 0: none */
 	struct pt_rotate_stats st;
 };
 
@@ -352,7 +353,7 @@ struct pt_rotator *pt_rotator_open(const struct pt_rotate_opts *o,
 	if (err) {
 		if (err == -ENOMEM)
 			pt_err("out of memory listing %s", o->dir);
-		pt_rotator_close(r);
+		pt_rotator_close(r, 0);
 		return NULL;
 	}
 	for (i = 0; i < n && !err; i++) {
@@ -362,7 +363,7 @@ struct pt_rotator *pt_rotator_open(const struct pt_rotate_opts *o,
 	free(segs);
 	if (err) {
 		pt_err("out of memory listing %s", o->dir);
-		pt_rotator_close(r);
+		pt_rotator_close(r, 0);
 		return NULL;
 	}
 	/* a smaller limit than last time takes effect now */
@@ -389,7 +390,7 @@ static void trouble(struct pt_rotator *r, int err)
 		       r->dir, strerror(-err));
 }
 
-int pt_rotator_write(struct pt_rotator *r, const struct pt_snapshot *s)
+int pt_rotator_write(struct pt_rotator *r, struct pt_snapshot *s)
 {
 	uint64_t start = s->time_ns > s->interval_ns ? s->time_ns - s->interval_ns : 0;
 	uint64_t period = r->o.period_ns;
@@ -399,6 +400,11 @@ int pt_rotator_write(struct pt_rotator *r, const struct pt_snapshot *s)
 	pt_rotator_expire(r, s->time_ns);
 	if (r->fd >= 0 && s->time_ns > r->end_ns)
 		close_file(r);
+	/* the intervals since the last line written (the queue's or the
+	 * disk's drops) are counted in this line's loss, so a reader's loss
+	 * totals and the file's end line carry them, not only a seq gap */
+	if (s->seq > r->last_seq + 1)
+		s->loss.record_dropped += s->seq - r->last_seq - 1;
 	for (tries = 0; tries < 2; tries++) {
 		if (r->fd < 0) {
 			err = open_file(r, start, (s->time_ns / period + 1) * period);
@@ -421,6 +427,7 @@ int pt_rotator_write(struct pt_rotator *r, const struct pt_snapshot *s)
 		return err;
 	}
 	r->snaps++;
+	r->last_seq = s->seq;
 	pt_loss_add(&r->loss, &s->loss);
 	r->st.snapshots++;
 	if (r->failing) {
@@ -440,10 +447,12 @@ void pt_rotator_stats(const struct pt_rotator *r, struct pt_rotate_stats *st)
 	st->files = r->nsegs + (r->fd >= 0);
 }
 
-int pt_rotator_close(struct pt_rotator *r)
+int pt_rotator_close(struct pt_rotator *r, uint64_t last_seq)
 {
 	if (!r)
 		return 0;
+	if (last_seq > r->last_seq)	/* dropped after the last line */
+		r->loss.record_dropped += last_seq - r->last_seq;
 	close_file(r);
 	if (r->dfd >= 0)
 		close(r->dfd);

@@ -55,12 +55,17 @@ struct pt_rotator *pt_rotator_open(const struct pt_rotate_opts *o,
 				   const struct pt_header *h);
 /* Write one snapshot line, rotating and deleting as needed.  0 when it
  * was written; -ENOSPC/-EIO/-ENOMEM when it was dropped (counted; one
- * error line when the trouble starts and one when recording resumes). */
-int pt_rotator_write(struct pt_rotator *r, const struct pt_snapshot *s);
+ * error line when the trouble starts and one when recording resumes).
+ * Snapshots are written in seq order; s->loss.record_dropped gains the
+ * seqs skipped since the last line written (dropped by the caller's
+ * queue or here), so the line itself says what is missing before it. */
+int pt_rotator_write(struct pt_rotator *r, struct pt_snapshot *s);
 /* Age retention without a write (call now and then); 0 or -errno. */
 void pt_rotator_expire(struct pt_rotator *r, uint64_t now_real_ns);
 void pt_rotator_stats(const struct pt_rotator *r, struct pt_rotate_stats *st);
-/* Write the current file's end line, close everything; 0 or -errno. */
-int pt_rotator_close(struct pt_rotator *r);
+/* Write the current file's end line, close everything; 0 or -errno.
+ * last_seq: the last seq offered to the recording (0: unknown), so the
+ * end line also counts intervals dropped after the last line written. */
+int pt_rotator_close(struct pt_rotator *r, uint64_t last_seq);
 
 #endif /* PT_TRACE_ROTATE_H */
