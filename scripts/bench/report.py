@@ -275,6 +275,21 @@ def targets(summaries, ex):
                 "the rounds straddle 2.5x"
                 if below(min(ratios), max(ratios), 2.5) is UNDECIDED
                 else "every round above 2.5x")
+    if "perftop-all" in costs and "runqlat" in costs:
+        # BPF time per switch, each round's pair back to back
+        mine_r, rq_r = costs["perftop-all"][0], costs["runqlat"][0]
+        diffs = [m - q for m, q in zip(mine_r, rq_r)]
+        if diffs:
+            ok = True if max(diffs) <= 0 else False if min(diffs) > 0 \
+                else UNDECIDED
+            row("perftop, all families, vs libbpf-tools runqlat (BPF time "
+                "per context switch, bpf_stats; %d rounds)" % len(diffs),
+                "%.0f ns vs %.0f ns (medians); perftop minus runqlat by "
+                "round %+.0f..%+.0f ns"
+                % (statistics.median(mine_r), statistics.median(rq_r),
+                   min(diffs), max(diffs)),
+                "<= runqlat", ok, "the rounds straddle runqlat's figure"
+                if ok is UNDECIDED else "every round above runqlat's")
     if allf and rq:
         ok = True if allf[4] <= rq[3] else \
             False if allf[3] > rq[4] else UNDECIDED
