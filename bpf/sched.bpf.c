@@ -771,8 +771,13 @@ static __always_inline void lock_flag(void *lock, bool begin)
 
 	a = bpf_task_storage_get(&sched_store, t, NULL,
 				 begin ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (!a)
+	if (!a) {
+		/* not created (no memory, or on 6.18 another task-storage
+		 * user busy on this CPU): this wait reads as a plain sleep */
+		if (begin)
+			pt_count_loss(PT_LOSS_STORAGE);
 		return;
+	}
 	/* the end of this lock's wait: an interrupt's spinlock contention
 	 * on the same thread in between ends another lock */
 	if (begin)
@@ -813,8 +818,13 @@ static __always_inline void reclaim_mark(bool begin)
 		return;	/* kswapd, kcompactd: their work, not a stall */
 	a = bpf_task_storage_get(&sched_store, t, NULL,
 				 begin ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (!a)
+	if (!a) {
+		/* not created (as in lock_flag()): this stall reads as
+		 * on-CPU time */
+		if (begin)
+			pt_count_loss(PT_LOSS_STORAGE);
 		return;
+	}
 	if (begin) {
 		if (!a->reclaim_depth++)
 			a->reclaim_t0 = bpf_ktime_get_ns();
