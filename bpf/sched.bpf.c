@@ -426,6 +426,25 @@ static __always_inline void add_wait(__u64 *sum, __u64 *count, __u64 *max,
 		hist[b]++;
 }
 
+/*
+ * A run-queue wait of `wait` ns credited: to the thread's counters (its
+ * sum, count, interval max and histogram) and to its CPU's.  The one place
+ * for account_in() (a wait the kernel timed) and unseen_in() (one read
+ * back from run_delay).
+ */
+static __always_inline void add_runq_wait(struct sched_acc *a,
+					  struct pt_sched_cpu_val *cv,
+					  __u64 wait, __u32 epoch)
+{
+	__u32 b = pt_hist_bucket(wait) & 0x1ff;
+
+	add_wait(&a->c.runq_wait_ns, &a->c.runq_count, &a->runq_max_ns,
+		 &a->max_epoch, a->c.hist, b, wait, epoch);
+	if (cv)
+		add_wait(&cv->runq_wait_ns, &cv->runq_count, &cv->runq_max_ns,
+			 &cv->max_epoch, cv->hist, b, wait, epoch);
+}
+
 /* The thread's last switch: its final counters to userspace. */
 static __always_inline void send_dead(struct sched_acc *a,
 				      struct task_struct *t, __u32 pid,
@@ -470,7 +489,7 @@ static __always_inline void unseen_in(struct sched_acc *a,
 {
 	__u64 d = PT_BTF_READ(btf, t, sched_info.run_delay) + 1;
 	__u64 since = a->since, wait = 0, woke = since;
-	__u32 b, epoch = pt_epoch();
+	__u32 epoch = pt_epoch();
 
 	if (at < since)
 		at = since;
@@ -482,12 +501,7 @@ static __always_inline void unseen_in(struct sched_acc *a,
 		a->c.waits[(st - 1) & 7]++;
 	}
 	a->c.ns[PT_WAIT_RUNQ] += at - woke;
-	b = pt_hist_bucket(wait) & 0x1ff;
-	add_wait(&a->c.runq_wait_ns, &a->c.runq_count, &a->runq_max_ns,
-		 &a->max_epoch, a->c.hist, b, wait, epoch);
-	if (cv)
-		add_wait(&cv->runq_wait_ns, &cv->runq_count, &cv->runq_max_ns,
-			 &cv->max_epoch, cv->hist, b, wait, epoch);
+	add_runq_wait(a, cv, wait, epoch);
 	a->state = ST(PT_WAIT_ONCPU);
 	a->since = at;
 	a->steal_base = steal;
@@ -641,7 +655,7 @@ static __always_inline void account_in(struct task_struct *next,
 				       struct pt_sched_cpu_val *cv)
 {
 	__u32 pid = PT_BTF_READ(btf, next, pid);
-	__u32 epoch = pt_epoch(), b, st, site_class = 0;
+	__u32 epoch = pt_epoch(), st, site_class = 0;
 	__u64 queued, since, wait = 0, lb, site_ns = 0;
 	struct sched_acc *a;
 
@@ -690,16 +704,8 @@ static __always_inline void account_in(struct task_struct *next,
 	if (since && since < now)
 		credit_wait(&a->c, a->thr_cfs, a->thr_base, next_cfs, now,
 			    now - since, btf);
-	if (queued) {
-		/* a run-queue wait the kernel timed */
-		b = pt_hist_bucket(wait) & 0x1ff;
-		add_wait(&a->c.runq_wait_ns, &a->c.runq_count, &a->runq_max_ns,
-			 &a->max_epoch, a->c.hist, b, wait, epoch);
-		if (cv)
-			add_wait(&cv->runq_wait_ns, &cv->runq_count,
-				 &cv->runq_max_ns, &cv->max_epoch, cv->hist, b,
-				 wait, epoch);
-	}
+	if (queued)	/* a run-queue wait the kernel timed */
+		add_runq_wait(a, cv, wait, epoch);
 	a->state = ST(PT_WAIT_ONCPU);
 	a->since = now;
 	a->steal_base = steal;
