@@ -302,19 +302,34 @@ static void histogram(struct pt_expo *e, const struct pt_label *l, size_t nl,
 			  v[PT_LE_BUCKETS + 1] / 1e9);
 }
 
-/* The .hist of a record type: perftop_<stem>, or per kept label
- * perftop_<prefix><stem>{label}. */
-static void histograms(struct pt_expo *e, const struct pt_metrics *m,
-		       const struct rec_counters *c)
+/* One sample of kept values v: a counter's value v[0] / div, or a
+ * histogram from v (buckets, count, sum in ns). */
+static void value(struct pt_expo *e, enum pt_metric_type type,
+		  const struct pt_label *l, size_t nl, const double *v,
+		  double div)
+{
+	if (type == PT_METRIC_HISTOGRAM)
+		histogram(e, l, nl, v);
+	else
+		pt_expo_sample(e, l, nl, v[0] / div);
+}
+
+/* One of a record type's kept values, at index at (a .counter's, or its
+ * .hist's first): perftop_<stem> for a singleton, or per kept label
+ * perftop_<prefix><stem>{label}, the top N and "other". */
+static void series(struct pt_expo *e, const struct pt_metrics *m,
+		   const struct rec_counters *c, const char *stem,
+		   enum pt_metric_type type, const char *unit,
+		   const char *help, size_t at, double div)
 {
 	const struct pt_record_type *rt = c->rt;
-	char name[128], help[512];
+	char name[128], by_help[512];
 	size_t b, j;
 
 	if (!rt->array) {
-		snprintf(name, sizeof(name), "perftop_%s", rt->hist.stem);
-		pt_expo_family(e, name, PT_METRIC_HISTOGRAM, "seconds", rt->hist.help);
-		histogram(e, NULL, 0, c->total + c->n);
+		snprintf(name, sizeof(name), "perftop_%s", stem);
+		pt_expo_family(e, name, type, unit, help);
+		value(e, type, NULL, 0, c->total + at, div);
 		return;
 	}
 	for (b = 0; b < PT_SERVE_BY_MAX && c->by[b]; b++) {
@@ -322,26 +337,24 @@ static void histograms(struct pt_expo *e, const struct pt_metrics *m,
 		const struct pt_topn *t = c->by[b];
 		struct pt_label l = L(sb->label, PT_TOPN_OTHER);
 
-		snprintf(name, sizeof(name), "perftop_%s%s", sb->prefix, rt->hist.stem);
-		snprintf(help, sizeof(help), "%s By %s: the %u busiest, the rest as %s=\"other\".",
-			 rt->hist.help, sb->label, m->top_n, sb->label);
-		pt_expo_family(e, name, PT_METRIC_HISTOGRAM, "seconds", help);
+		snprintf(name, sizeof(name), "perftop_%s%s", sb->prefix, stem);
+		snprintf(by_help, sizeof(by_help), "%s By %s: the %u busiest, the rest as %s=\"other\".",
+			 help, sb->label, m->top_n, sb->label);
+		pt_expo_family(e, name, type, unit, by_help);
 		for (j = 0; j < pt_topn_count(t); j++) {
 			l.value = pt_topn_key(t, j);
-			histogram(e, &l, 1, pt_topn_vals(t, j) + c->n);
+			value(e, type, &l, 1, pt_topn_vals(t, j) + at, div);
 		}
 		l.value = PT_TOPN_OTHER;
-		histogram(e, &l, 1, pt_topn_other(t) + c->n);
+		value(e, type, &l, 1, pt_topn_other(t) + at, div);
 	}
 }
 
-/* Every .counter of the field tables: perftop_<stem>_total for a
- * singleton, perftop_<prefix><stem>_total{label} per kept label; and
- * every .hist. */
+/* Every .hist and .counter of the field tables (series()): counters as
+ * perftop_<stem>_total. */
 static void counters(struct pt_expo *e, const struct pt_metrics *m)
 {
-	char name[128];
-	size_t k, i, j, b;
+	size_t k, i;
 
 	for (k = 0; k < m->nr_rc; k++) {
 		const struct rec_counters *c = &m->rc[k];
@@ -350,36 +363,13 @@ static void counters(struct pt_expo *e, const struct pt_metrics *m)
 		if (!(m->families & (1u << rt->family)))
 			continue;
 		if (rt->hist.stem)
-			histograms(e, m, c);
+			series(e, m, c, rt->hist.stem, PT_METRIC_HISTOGRAM,
+			       "seconds", rt->hist.help, c->n, 1);
 		for (i = 0; i < c->n; i++) {
 			const struct pt_counterspec *cs = &rt->fields[c->field[i]].counter;
-			double div = cs->div > 0 ? cs->div : 1;
 
-			if (!rt->array) {
-				snprintf(name, sizeof(name), "perftop_%s", cs->stem);
-				pt_expo_family(e, name, PT_METRIC_COUNTER, cs->unit,
-					       cs->help);
-				pt_expo_sample(e, NULL, 0, c->total[i] / div);
-				continue;
-			}
-			for (b = 0; b < PT_SERVE_BY_MAX && c->by[b]; b++) {
-				const struct pt_serve_by *sb = &rt->serve_by[b];
-				const struct pt_topn *t = c->by[b];
-				struct pt_label l = L(sb->label, PT_TOPN_OTHER);
-				char help[512];
-
-				snprintf(name, sizeof(name), "perftop_%s%s", sb->prefix,
-					 cs->stem);
-				snprintf(help, sizeof(help), "%s By %s: the %u busiest, the rest as %s=\"other\".",
-					 cs->help, sb->label, m->top_n, sb->label);
-				pt_expo_family(e, name, PT_METRIC_COUNTER, cs->unit, help);
-				for (j = 0; j < pt_topn_count(t); j++) {
-					l.value = pt_topn_key(t, j);
-					pt_expo_sample(e, &l, 1, pt_topn_vals(t, j)[i] / div);
-				}
-				l.value = PT_TOPN_OTHER;
-				pt_expo_sample(e, &l, 1, pt_topn_other(t)[i] / div);
-			}
+			series(e, m, c, cs->stem, PT_METRIC_COUNTER, cs->unit,
+			       cs->help, i, cs->div > 0 ? cs->div : 1);
 		}
 	}
 }
