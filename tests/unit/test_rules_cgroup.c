@@ -82,33 +82,36 @@ static const struct pt_window_finding *find(const struct pt_window_finding *f,
 	return NULL;
 }
 
-static void test_throttling(void **state)
+/* A window of the default thresholds over intervals 1..nr, each built by
+ * build(s, seq); its findings in *out, *n (pt_window_free() frees them). */
+static struct pt_window *window_of(unsigned int nr,
+				   void (*build)(struct pt_snapshot *, unsigned int),
+				   const struct pt_window_finding **out,
+				   size_t *n)
 {
 	struct pt_detect_config cfg;
-	const struct pt_window_finding *out, *f;
 	struct pt_window *w;
 	struct pt_snapshot s;
-	size_t n, i;
 	unsigned int k;
 
-	(void)state;
 	pt_detect_defaults(&cfg);
 	w = pt_window_new(&cfg);
-	for (k = 1; k <= 5; k++) {
-		quota_case(&s, k);
+	for (k = 1; k <= nr; k++) {
+		build(&s, k);
 		assert_int_equal(pt_window_add(w, &s), 0);
 		pt_snapshot_free(&s);
 	}
-	assert_int_equal(pt_window_findings(w, &out, &n), 0);
-	f = find(out, n, "cpu.throttling");
-	assert_non_null(f);
-	assert_int_equal(f->f.severity, PT_SEV_CRITICAL);
-	assert_true(f->f.value >= 99.9);
-	assert_int_equal(f->f.culprits[0].kind, PT_CULPRIT_CGROUP);
-	assert_string_equal(f->f.culprits[0].task.cgroup, "/pay");
-	assert_non_null(strstr(f->f.advice, "cgroup /pay is capped at 0.20 CPU (quota 20000 us per 100000 us period) and used 0.20 CPU"));
-	/* the waits are the quota's: no "more CPUs" anywhere */
-	assert_null(find(out, n, "cpu.runq_latency"));
+	assert_int_equal(pt_window_findings(w, out, n), 0);
+	return w;
+}
+
+/* The waits are the quota's: cpu.pressure names it, and no finding
+ * advises more CPUs. */
+static void assert_quota_blamed(const struct pt_window_finding *out, size_t n)
+{
+	const struct pt_window_finding *f;
+	size_t i;
+
 	for (i = 0; i < n; i++) {
 		assert_null(strstr(out[i].f.advice, "more CPUs"));
 		assert_null(strstr(out[i].f.advice, "add CPUs"));
@@ -116,6 +119,25 @@ static void test_throttling(void **state)
 	f = find(out, n, "cpu.pressure");
 	assert_non_null(f);
 	assert_non_null(strstr(f->f.advice, "CPU-quota throttling of cgroup /pay"));
+}
+
+static void test_throttling(void **state)
+{
+	const struct pt_window_finding *out, *f;
+	struct pt_window *w;
+	size_t n;
+
+	(void)state;
+	w = window_of(5, quota_case, &out, &n);
+	f = find(out, n, "cpu.throttling");
+	assert_non_null(f);
+	assert_int_equal(f->f.severity, PT_SEV_CRITICAL);
+	assert_true(f->f.value >= 99.9);
+	assert_int_equal(f->f.culprits[0].kind, PT_CULPRIT_CGROUP);
+	assert_string_equal(f->f.culprits[0].task.cgroup, "/pay");
+	assert_non_null(strstr(f->f.advice, "cgroup /pay is capped at 0.20 CPU (quota 20000 us per 100000 us period) and used 0.20 CPU"));
+	assert_null(find(out, n, "cpu.runq_latency"));
+	assert_quota_blamed(out, n);
 	pt_window_free(w);
 }
 
@@ -126,66 +148,54 @@ static void test_throttling(void **state)
  * spinners still hold most of the time runnable or throttled, and a
  * bystander that waited 400 ms does not turn it into "add CPUs".
  */
+static void short_run_delay_case(struct pt_snapshot *s, unsigned int seq)
+{
+	struct pt_sched_task *t;
+	size_t i;
+
+	quota_case(s, seq);
+	for (i = 0; i < s->sched_tasks.n; i++)
+		s->sched_tasks.v[i].runq_wait_ns = 160 * MS;
+	t = PT_PUSH(s->sched_tasks);
+	t->id.pid = t->id.tgid = 200;
+	strcpy(t->id.comm, "other");
+	strcpy(t->id.cgroup, "/");
+	t->runq_count = 5;
+	t->runq_wait_ns = t->runnable_ns = 400 * MS;
+}
+
 static void test_quota_short_run_delay(void **state)
 {
-	struct pt_detect_config cfg;
-	const struct pt_window_finding *out, *f;
+	const struct pt_window_finding *out;
 	struct pt_window *w;
-	struct pt_snapshot s;
-	struct pt_sched_task *t;
 	size_t n, i;
-	unsigned int k;
 	int j;
 
 	(void)state;
-	pt_detect_defaults(&cfg);
-	w = pt_window_new(&cfg);
-	for (k = 1; k <= 5; k++) {
-		quota_case(&s, k);
-		for (i = 0; i < s.sched_tasks.n; i++)
-			s.sched_tasks.v[i].runq_wait_ns = 160 * MS;
-		t = PT_PUSH(s.sched_tasks);
-		t->id.pid = t->id.tgid = 200;
-		strcpy(t->id.comm, "other");
-		strcpy(t->id.cgroup, "/");
-		t->runq_count = 5;
-		t->runq_wait_ns = t->runnable_ns = 400 * MS;
-		assert_int_equal(pt_window_add(w, &s), 0);
-		pt_snapshot_free(&s);
-	}
-	assert_int_equal(pt_window_findings(w, &out, &n), 0);
-	f = find(out, n, "cpu.pressure");
-	assert_non_null(f);
-	assert_non_null(strstr(f->f.advice, "CPU-quota throttling of cgroup /pay"));
-	for (i = 0; i < n; i++) {
-		assert_null(strstr(out[i].f.advice, "more CPUs"));
-		assert_null(strstr(out[i].f.advice, "add CPUs"));
+	w = window_of(5, short_run_delay_case, &out, &n);
+	assert_quota_blamed(out, n);
+	/* nor do the spinners stand as culprits of anything */
+	for (i = 0; i < n; i++)
 		for (j = 0; j < out[i].f.nr_culprits; j++)
 			assert_string_not_equal(out[i].f.culprits[j].task.comm, "spin");
-	}
 	pt_window_free(w);
 }
 
 /* Without throttling the same waits keep the old advice. */
+static void unthrottled_case(struct pt_snapshot *s, unsigned int seq)
+{
+	quota_case(s, seq);
+	s->cgroups.v[0].cpu_throttled_periods = 0;
+}
+
 static void test_runq_unthrottled(void **state)
 {
-	struct pt_detect_config cfg;
 	const struct pt_window_finding *out, *f;
 	struct pt_window *w;
-	struct pt_snapshot s;
 	size_t n;
-	unsigned int k;
 
 	(void)state;
-	pt_detect_defaults(&cfg);
-	w = pt_window_new(&cfg);
-	for (k = 1; k <= 5; k++) {
-		quota_case(&s, k);
-		s.cgroups.v[0].cpu_throttled_periods = 0;
-		assert_int_equal(pt_window_add(w, &s), 0);
-		pt_snapshot_free(&s);
-	}
-	assert_int_equal(pt_window_findings(w, &out, &n), 0);
+	w = window_of(5, unthrottled_case, &out, &n);
 	f = find(out, n, "cpu.runq_latency");
 	assert_non_null(f);
 	assert_non_null(strstr(f->f.advice, "more CPUs"));
@@ -195,43 +205,38 @@ static void test_runq_unthrottled(void **state)
 	pt_window_free(w);
 }
 
+static void thrashing_oom_case(struct pt_snapshot *s, unsigned int seq)
+{
+	struct pt_cgroup *g;
+	struct pt_oom_kill *v;
+
+	snap(s, seq);
+	s->pressure.cpu = 0;
+	/* v1 counts a child's refaults in its parent too */
+	g = PT_PUSH(s->cgroups);
+	strcpy(g->path, "/kubepods");
+	g->mem_refaults = 30000;
+	g = PT_PUSH(s->cgroups);
+	strcpy(g->path, "/kubepods/reader");
+	g->mem_refaults = 30000;
+	g->mem_limit_bytes = 64ull << 20;
+	g->mem_usage_bytes = 63ull << 20;
+	s->oom.kills = 2;
+	v = PT_PUSH(s->oom_victims);
+	v->pid = 500 + seq;
+	strcpy(v->comm, "tail");
+	strcpy(v->cgroup, "/kubepods/reader");
+	v->rss_bytes = 33ull << 20;
+}
+
 static void test_thrashing_and_oom(void **state)
 {
-	struct pt_detect_config cfg;
 	const struct pt_window_finding *out, *f;
 	struct pt_window *w;
-	struct pt_snapshot s;
 	size_t n;
-	unsigned int k;
 
 	(void)state;
-	pt_detect_defaults(&cfg);
-	w = pt_window_new(&cfg);
-	for (k = 1; k <= 4; k++) {
-		struct pt_cgroup *g;
-		struct pt_oom_kill *v;
-
-		snap(&s, k);
-		s.pressure.cpu = 0;
-		/* v1 counts a child's refaults in its parent too */
-		g = PT_PUSH(s.cgroups);
-		strcpy(g->path, "/kubepods");
-		g->mem_refaults = 30000;
-		g = PT_PUSH(s.cgroups);
-		strcpy(g->path, "/kubepods/reader");
-		g->mem_refaults = 30000;
-		g->mem_limit_bytes = 64ull << 20;
-		g->mem_usage_bytes = 63ull << 20;
-		s.oom.kills = 2;
-		v = PT_PUSH(s.oom_victims);
-		v->pid = 500 + k;
-		strcpy(v->comm, "tail");
-		strcpy(v->cgroup, "/kubepods/reader");
-		v->rss_bytes = 33ull << 20;
-		assert_int_equal(pt_window_add(w, &s), 0);
-		pt_snapshot_free(&s);
-	}
-	assert_int_equal(pt_window_findings(w, &out, &n), 0);
+	w = window_of(4, thrashing_oom_case, &out, &n);
 	f = find(out, n, "memory.thrashing");
 	assert_non_null(f);
 	assert_int_equal(f->f.severity, PT_SEV_CRITICAL);
