@@ -30,19 +30,32 @@ need_cmd() {
 # release such as 6.12.117+deb12-amd64 is not a pattern.
 re_quote() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
 
-# start_spinners N CPUS [NAME]: N busy loops pinned to CPUS (taskset
-# list), each a copy of bash named NAME (default ptspin) so their comm is
-# distinctive; their pids in SPIN_PIDS, killed at exit.
+# start_spinners N CPUS [NAME [held]]: N busy loops pinned to CPUS
+# (taskset list), each a copy of bash named NAME (default ptspin) so their
+# comm is distinctive; their pids in SPIN_PIDS, killed at exit.  held:
+# each stops itself before its loop, and this returns once they have
+# (2 s at most each): kill -CONT "${SPIN_PIDS[@]}" starts them at a known
+# moment.
 start_spinners() {
-	local n=$1 cpus=$2 name=${3:-ptspin} i
+	local n=$1 cpus=$2 name=${3:-ptspin} held=${4:-} i p
+	local loop='while :; do :; done'
 	need_cmd taskset
 	cp /bin/bash "$TMP/$name"
+	[ -z "$held" ] || loop="kill -STOP \$\$; $loop"
 	SPIN_PIDS=()
 	for ((i = 0; i < n; i++)); do
-		taskset -c "$cpus" "$TMP/$name" -c 'while :; do :; done' &
+		taskset -c "$cpus" "$TMP/$name" -c "$loop" &
 		SPIN_PIDS+=($!)
 	done
-	on_exit "kill ${SPIN_PIDS[*]}"
+	on_exit "kill ${held:+-KILL }${SPIN_PIDS[*]}"
+	[ -n "$held" ] || return 0
+	for p in "${SPIN_PIDS[@]}"; do
+		for ((i = 0; i < 100; i++)); do
+			# the state, after the comm (which may hold spaces)
+			[ "$(sed 's/.*) //; s/ .*//' "/proc/$p/stat")" = T ] && break
+			sleep 0.02
+		done
+	done
 }
 
 # True inside a make vmtest guest under QEMU's emulation (TCG), as

@@ -18,27 +18,14 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || skip "needs chromium (Debian package chromium; scripts/install-deps.sh installs it)"
 WORK=$(cd "$(dirname "$0")/../workloads" && pwd)
 
-# A command name that is markup: it must reach the DOM as text.
-spinner="$TMP/spin<i>"
-cp /bin/bash "$spinner"
-
 "$PERFTOP" record --probes sched -i 0.5 -d 2 -o "$TMP/quiet.json" ||
 	fail "baseline record failed"
 
 cpus=0-1
 [ "$(nproc)" -ge 2 ] || cpus=0
-pids=()
-for _ in $(seq 12); do
-	taskset -c "$cpus" "$spinner" -c 'kill -STOP $$; while :; do :; done' &
-	pids+=($!)
-done
-on_exit "kill -KILL ${pids[*]}"
-for p in "${pids[@]}"; do	# each has stopped itself
-	for _ in $(seq 100); do
-		[ "$(awk '{print $3}' "/proc/$p/stat")" = T ] && break
-		sleep 0.02
-	done
-done
+# A command name that is markup: it must reach the DOM as text.
+start_spinners 12 "$cpus" 'spin<i>' held
+pids=("${SPIN_PIDS[@]}")
 only=$(IFS=,; echo "${pids[*]}")
 "$PERFTOP" record --probes sched -p "$only" -i 0.5 -d 8 -o "$TMP/load.json" &
 rec=$!
