@@ -197,6 +197,29 @@ static void fill_io_psi(struct pt_snapshot *s, unsigned int i, double v)
 	s->pressure.io = v;
 }
 
+/* The interval's share (from PSI's totals) is judged, not avg10: avg10
+ * held at 90% (the tail of load that has ended, or the lag before it
+ * catches up) must move no edge. */
+static void fill_cpu_share(struct pt_snapshot *s, unsigned int i, double v)
+{
+	fill_cpu_psi(s, i, 90);
+	s->pressure.cpu_some = v;
+}
+
+static void fill_mem_share(struct pt_snapshot *s, unsigned int i, double v)
+{
+	(void)i;
+	s->pressure.memory = 90;
+	s->pressure.memory_some = v;
+}
+
+static void fill_io_share(struct pt_snapshot *s, unsigned int i, double v)
+{
+	(void)i;
+	s->pressure.io = 90;
+	s->pressure.io_some = v;
+}
+
 static void fill_major(struct pt_snapshot *s, unsigned int i, double v)
 {
 	(void)i;
@@ -302,6 +325,9 @@ static void test_edges_every_rule(void **state)
 	check_edges("cpu.pressure", fill_cpu_psi);
 	check_edges("memory.pressure", fill_mem_psi);
 	check_edges("disk.pressure", fill_io_psi);
+	check_edges("cpu.pressure", fill_cpu_share);
+	check_edges("memory.pressure", fill_mem_share);
+	check_edges("disk.pressure", fill_io_share);
 	check_edges("memory.major_faults", fill_major);
 	check_edges("disk.latency", fill_disk);
 	check_edges("network.retransmits", fill_retrans);

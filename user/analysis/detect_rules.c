@@ -152,8 +152,12 @@ static void add_faulters(struct rule_ctx *c)
 	}
 }
 
-static void sample_psi(double psi, struct sample *out)
+/* The interval's share (pt_pressure); avg10 only from traces older than
+ * it. */
+static void sample_psi(double share, double avg10, struct sample *out)
 {
+	double psi = share >= 0 ? share : avg10;
+
 	if (psi < 0)
 		return;
 	out->measured = true;
@@ -167,7 +171,7 @@ static void sample_cpu_psi(struct rule_ctx *c, struct sample *out)
 	const struct pt_cgroup *thr;
 	double thr_ms, all_ms;
 
-	sample_psi(c->s->pressure.cpu, out);
+	sample_psi(c->s->pressure.cpu_some, c->s->pressure.cpu, out);
 	add_runq_waiters(c);
 	thr = quota_explains(c->s, &thr_ms, &all_ms);
 	if (thr)
@@ -188,7 +192,7 @@ static void sample_major(struct rule_ctx *c, struct sample *out)
 
 static void sample_mem_psi(struct rule_ctx *c, struct sample *out)
 {
-	sample_psi(c->s->pressure.memory, out);
+	sample_psi(c->s->pressure.memory_some, c->s->pressure.memory, out);
 	add_faulters(c);
 }
 
@@ -221,7 +225,7 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
 {
 	size_t i;
 
-	sample_psi(c->s->pressure.io, out);
+	sample_psi(c->s->pressure.io_some, c->s->pressure.io, out);
 	for (i = 0; i < c->s->block_tasks.n; i++) {
 		const struct pt_block_task *t = &c->s->block_tasks.v[i];
 
@@ -386,9 +390,10 @@ static uint64_t min_disk_ios(const struct pt_detect_config *cfg)
  * - run-queue p99 10 ms: with 2 runnable threads per CPU a thread waits
  *   about one slice (3-4 ms at HZ=250); 10 ms means a queue of 3+ per
  *   CPU, 50 ms is a user-visible stall on every wakeup.
- * - PSI: some avg10 of 20%/50% cpu, 10%/30% memory, 20%/50% io: the share
- *   of the last 10 s in which at least one task was stalled; an idle or
- *   healthy busy machine stays in single digits.
+ * - PSI "some" of 20%/50% cpu, 10%/30% memory, 20%/50% io: the share of
+ *   the interval in which at least one task was stalled (from the total=
+ *   counters; avg10 lags by ~10 s both ways); an idle or healthy busy
+ *   machine stays in single digits.
  * - major faults 50/s, 500/s: each is a synchronous disk read (0.1-10 ms);
  *   50/s sustained is a working set that no longer fits.
  * - disk p99 50 ms, 250 ms: far above any healthy SSD (<5 ms) and above a
@@ -411,7 +416,7 @@ const struct rule_def pt_rules[PT_NR_RULES] = {
 	},
 	[PT_RULE_CPU_PRESSURE] = {
 		.name = "cpu.pressure", .subsystem = "cpu", .unit = "%",
-		.what = "CPU pressure (PSI some avg10)",
+		.what = "CPU pressure (PSI some: share of the interval)",
 		.advice = "tasks stall waiting for a CPU: add CPUs or cap the named tasks (cgroup cpu.max, cpu.weight)",
 		.culprit_unit = "% of time waiting",
 		.def = { .warning = 20, .critical = 50 },
@@ -427,7 +432,7 @@ const struct rule_def pt_rules[PT_NR_RULES] = {
 	},
 	[PT_RULE_MEMORY_PRESSURE] = {
 		.name = "memory.pressure", .subsystem = "memory", .unit = "%",
-		.what = "memory pressure (PSI some avg10)",
+		.what = "memory pressure (PSI some: share of the interval)",
 		.advice = "tasks stall in memory reclaim and refaults: add memory or cap the named processes (cgroup memory.high)",
 		.culprit_unit = "major faults/s",
 		.def = { .warning = 10, .critical = 30 },
@@ -443,7 +448,7 @@ const struct rule_def pt_rules[PT_NR_RULES] = {
 	},
 	[PT_RULE_DISK_PRESSURE] = {
 		.name = "disk.pressure", .subsystem = "disk", .unit = "%",
-		.what = "I/O pressure (PSI some avg10)",
+		.what = "I/O pressure (PSI some: share of the interval)",
 		.advice = "tasks stall waiting for I/O: reduce or spread the named tasks' I/O, or move them to faster storage",
 		.culprit_unit = "I/Os/s",
 		.def = { .warning = 20, .critical = 50 },

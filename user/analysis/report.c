@@ -246,6 +246,19 @@ static void text_psi(FILE *f, const struct pt_summary *s)
 	static const char *const names[3] = { "cpu", "memory", "io" };
 	int i;
 
+	if (s->psi_span_ns[0] > 0 || s->psi_span_ns[1] > 0 || s->psi_span_ns[2] > 0) {
+		fprintf(f, "pressure: PSI some, share of the window/worst interval:");
+		for (i = 0; i < 3; i++)
+			if (s->psi_span_ns[i] > 0)
+				fprintf(f, " %s %.1f/%.1f%%", names[i],
+					100 * s->psi_stall_ns[i] / s->psi_span_ns[i],
+					s->psi_share_max[i]);
+			else
+				fprintf(f, " %s n/a", names[i]);
+		fputc('\n', f);
+		return;
+	}
+	/* a trace older than the shares */
 	fprintf(f, "pressure: PSI some avg10 mean/max:");
 	for (i = 0; i < 3; i++)
 		if (s->psi_n[i])
@@ -593,6 +606,14 @@ static void prom_status(struct pt_expo *e, const struct pt_report *r)
 	size_t k;
 	int i;
 
+	pt_expo_family(e, "perftop_pressure_some_ratio", PT_METRIC_GAUGE,
+		       NULL, "PSI some: the share of the window in which some task stalled, from the kernel's stall totals (what the pressure rules judge).");
+	for (i = 0; i < 3; i++)
+		if (r->sum->psi_span_ns[i] > 0) {
+			l = LABEL("resource", psi[i]);
+			pt_expo_sample(e, &l, 1, r->sum->psi_stall_ns[i] /
+				       r->sum->psi_span_ns[i]);
+		}
 	pt_expo_family(e, "perftop_pressure_some_avg10_ratio", PT_METRIC_GAUGE,
 		       NULL, "PSI some avg10, mean over the window, as a ratio.");
 	for (i = 0; i < 3; i++)

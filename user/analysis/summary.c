@@ -85,12 +85,20 @@ static int add_records(struct pt_summary *sum, const struct pt_snapshot *s,
 	return 0;
 }
 
-static void add_psi(struct pt_summary *sum, const struct pt_pressure *p)
+static void add_psi(struct pt_summary *sum, const struct pt_snapshot *s)
 {
+	const struct pt_pressure *p = &s->pressure;
 	const double v[3] = { p->cpu, p->memory, p->io };
+	const double share[3] = { p->cpu_some, p->memory_some, p->io_some };
 	int i;
 
 	for (i = 0; i < 3; i++) {
+		if (share[i] >= 0) {
+			sum->psi_stall_ns[i] += share[i] / 100 * (double)s->interval_ns;
+			sum->psi_span_ns[i] += (double)s->interval_ns;
+			if (share[i] > sum->psi_share_max[i])
+				sum->psi_share_max[i] = share[i];
+		}
 		if (v[i] < 0)
 			continue;
 		if (v[i] > sum->psi_max[i])
@@ -108,7 +116,7 @@ int pt_summary_add(struct pt_summary *sum, const struct pt_snapshot *s)
 	sum->snapshots++;
 	sum->duration_s += (double)s->interval_ns / 1e9;
 	sum->families |= s->families;
-	add_psi(sum, &s->pressure);
+	add_psi(sum, s);
 	pt_loss_add(&sum->loss, &s->loss);
 	for (k = 0; k < pt_nr_records && !err; k++)
 		if (s->families & (1u << pt_records[k]->family))

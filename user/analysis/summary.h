@@ -39,8 +39,11 @@ struct pt_summary {
 	/* every record type over the window: singletons, totals of arrays */
 	double total[PT_RECORDS_MAX][PT_FIELDS_MAX];
 	struct pt_lat_hist *total_hist[PT_RECORDS_MAX];	/* merged, or NULL */
-	double psi_max[3], psi_sum[3];	/* cpu, memory, io */
+	double psi_max[3], psi_sum[3];	/* cpu, memory, io: avg10 */
 	size_t psi_n[3];
+	/* the intervals' shares (pt_pressure.*_some): stalled time over the
+	 * time they cover, and the worst interval's */
+	double psi_stall_ns[3], psi_span_ns[3], psi_share_max[3];
 	struct pt_loss loss;
 };
 

@@ -304,6 +304,11 @@ int pt_collector_start(struct pt_collector *c, const struct pt_opts *o,
 					1000000, &every) ? every : 0);
 	c->interval_start = pt_now_mono_ns();
 	c->deadline = c->interval_start + c->interval_ns;
+	{	/* the PSI totals' baseline for the first interval's share */
+		struct pt_pressure p;
+
+		pt_read_pressure(&p, &c->psi_prev);
+	}
 	if (o->verbose)
 		announce_start(c);
 	return 0;
@@ -391,7 +396,7 @@ int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s)
 	s->ts_ns = now;
 	s->time_ns = pt_now_real_ns();
 	collect_loss(c, &s->loss);
-	pt_read_pressure(&s->pressure);
+	pt_read_pressure(&s->pressure, &c->psi_prev);
 	pt_snapshot_sort(s);
 	err = pt_detector_feed(c->detector, s);
 	if (err) {

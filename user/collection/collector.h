@@ -16,6 +16,7 @@
 #include "family.h"
 #include "model.h"
 #include "opts.h"
+#include "sysinfo.h"
 
 struct pt_collector {
 	struct pt_family *fams[PT_NR_FAMILIES];	/* requested ones */
@@ -31,6 +32,7 @@ struct pt_collector {
 	uint64_t deadline;		/* end of the current interval */
 	struct pt_loss loss_prev;	/* cumulative at the last snapshot */
 	struct pt_loss loss_total;
+	struct pt_psi_prev psi_prev;		/* PSI totals at the last snapshot */
 	struct pt_detect_config cfg;		/* --config, or defaults */
 	struct pt_detector *detector;		/* live findings per snapshot */
 };

@@ -8,22 +8,51 @@
 #include "sysinfo.h"
 #include "util.h"
 
-static double psi_some_avg10(const char *path)
+/* "some avg10=A avg60=B avg300=C total=T": A, and T (microseconds). */
+static bool psi_some(const char *path, double *avg10, unsigned long long *total)
 {
 	char buf[512];
-	double v;
 
-	if (pt_read_file(path, buf, sizeof(buf)) <= 0 ||
-	    sscanf(buf, "some avg10=%lf", &v) != 1)
-		return -1;
-	return v;
+	return pt_read_file(path, buf, sizeof(buf)) > 0 &&
+	       sscanf(buf, "some avg10=%lf avg60=%*f avg300=%*f total=%llu",
+		      avg10, total) == 2;
 }
 
-void pt_read_pressure(struct pt_pressure *p)
+/*
+ * The rules judge the share, not avg10: avg10 is an exponential average
+ * with a 10 s time constant, updated every 2 s, so it lags both ways.  A
+ * scan started a second after six spinners stopped read cpu.pressure
+ * 52.9% (CRITICAL) from avg10 while the total grew 11.5 ms in 10.45 s
+ * (0.11%), and one started with the load crossed 20% only 4-6 s in.
+ */
+void pt_read_pressure(struct pt_pressure *p, struct pt_psi_prev *prev)
 {
-	p->cpu = psi_some_avg10("/proc/pressure/cpu");
-	p->memory = psi_some_avg10("/proc/pressure/memory");
-	p->io = psi_some_avg10("/proc/pressure/io");
+	static const char *const path[3] = {
+		"/proc/pressure/cpu", "/proc/pressure/memory", "/proc/pressure/io",
+	};
+	double *avg10[3] = { &p->cpu, &p->memory, &p->io };
+	double *share[3] = { &p->cpu_some, &p->memory_some, &p->io_some };
+	uint64_t now = pt_now_mono_ns();
+	unsigned long long total;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		bool ok = psi_some(path[i], avg10[i], &total);
+
+		if (!ok)
+			*avg10[i] = -1;
+		*share[i] = -1;
+		if (ok && prev->have[i] && prev->at_ns && now > prev->at_ns &&
+		    total >= prev->total_us[i]) {
+			*share[i] = 100.0 * (double)(total - prev->total_us[i]) *
+				    1000.0 / (double)(now - prev->at_ns);
+			if (*share[i] > 100)	/* two reads' own delays */
+				*share[i] = 100;
+		}
+		prev->have[i] = ok;
+		prev->total_us[i] = ok ? total : 0;
+	}
+	prev->at_ns = now;
 }
 
 void pt_read_machine(struct pt_header *h)

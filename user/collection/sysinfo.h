@@ -5,8 +5,17 @@
 
 #include "model.h"
 
-/* PSI "some avg10" per resource; -1 where /proc/pressure is missing. */
-void pt_read_pressure(struct pt_pressure *p);
+/* The last reading of /proc/pressure's "some ... total=" counters. */
+struct pt_psi_prev {
+	unsigned long long total_us[3];	/* cpu, memory, io */
+	bool have[3];
+	uint64_t at_ns;			/* CLOCK_MONOTONIC; 0: none yet */
+};
+
+/* PSI per resource: "some avg10", and the share of the time since the
+ * previous call (prev) in which some task stalled; -1 where
+ * /proc/pressure is missing (or, for the share, at the first call). */
+void pt_read_pressure(struct pt_pressure *p, struct pt_psi_prev *prev);
 /* Fill hostname, kernel, nr_cpus of a header. */
 void pt_read_machine(struct pt_header *h);
 

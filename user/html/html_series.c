@@ -220,8 +220,10 @@ static void per_device(struct fill_ctx *x)
 	free(devs);
 }
 
-#define PSI(res) { &pt_rec_pressure, res "_some_avg10", 1, false, \
-		   "PSI " res " some avg10", "avg10" }
+/* The interval's share, as the pressure rules judge it (traces older
+ * than the shares have none: no line is drawn). */
+#define PSI(res) { &pt_rec_pressure, res "_some", 1, false, \
+		   "PSI " res " some, share of the interval", "some" }
 
 /* Every loss kind of the field table but attach_failed (the families not
  * running are named in the report's header, not drawn per interval). */

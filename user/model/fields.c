@@ -728,6 +728,13 @@ static const struct pt_field pressure_fields[] = {
 	  .nullable = true, .unit = PT_UNIT_PCT },
 	{ DBL(struct pt_pressure, "io_some_avg10", io), .nullable = true,
 	  .unit = PT_UNIT_PCT },
+	/* added later: absent from older traces */
+	{ DBL(struct pt_pressure, "cpu_some", cpu_some), .nullable = true,
+	  .optional = true, .unit = PT_UNIT_PCT },
+	{ DBL(struct pt_pressure, "memory_some", memory_some),
+	  .nullable = true, .optional = true, .unit = PT_UNIT_PCT },
+	{ DBL(struct pt_pressure, "io_some", io_some), .nullable = true,
+	  .optional = true, .unit = PT_UNIT_PCT },
 };
 
 /* Every counter of struct pt_loss (test_fields checks that none is

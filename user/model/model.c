@@ -120,6 +120,7 @@ void pt_snapshot_init(struct pt_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->pressure.cpu = s->pressure.memory = s->pressure.io = -1;
+	s->pressure.cpu_some = s->pressure.memory_some = s->pressure.io_some = -1;
 }
 
 /* Every array member of struct pt_snapshot, by name. */
@@ -140,6 +141,7 @@ void pt_snapshot_reset(struct pt_snapshot *s)
 	s->oom.kills = 0;
 	memset(&s->loss, 0, sizeof(s->loss));
 	s->pressure.cpu = s->pressure.memory = s->pressure.io = -1;
+	s->pressure.cpu_some = s->pressure.memory_some = s->pressure.io_some = -1;
 }
 
 void pt_snapshot_free(struct pt_snapshot *s)

@@ -305,9 +305,13 @@ struct pt_finding {
 	char advice[PT_TEXT_MAX];
 };
 
-/* Pressure stall information, "some avg10" in percent; < 0 if unknown. */
+/* Pressure stall information in percent; < 0 if unknown. */
 struct pt_pressure {
-	double cpu, memory, io;
+	double cpu, memory, io;		/* some avg10 at the interval's end */
+	/* the share of the interval in which some task stalled, from the
+	 * `total=` counters' growth: what the rules judge (avg10 still
+	 * holds up to ~10 s of what went before) */
+	double cpu_some, memory_some, io_some;
 };
 
 /* What a trace's header line holds: the machine and how it was measured. */

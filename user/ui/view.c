@@ -300,16 +300,21 @@ static void header_pressure(const struct pt_view_ctx *ctx, int width,
 	const struct pt_snapshot *s = ctx->snap;
 	char cpu[16], mem[16], io[16], ev[16] = "-", p99[16] = "-";
 
-	fmt_opt(s ? s->pressure.cpu : -1, "%.1f%%", cpu, sizeof(cpu));
-	fmt_opt(s ? s->pressure.memory : -1, "%.1f%%", mem, sizeof(mem));
-	fmt_opt(s ? s->pressure.io : -1, "%.1f%%", io, sizeof(io));
+	/* the interval's share, as the rules judge it; avg10 from older
+	 * traces */
+	fmt_opt(!s ? -1 : s->pressure.cpu_some >= 0 ? s->pressure.cpu_some :
+		s->pressure.cpu, "%.1f%%", cpu, sizeof(cpu));
+	fmt_opt(!s ? -1 : s->pressure.memory_some >= 0 ? s->pressure.memory_some :
+		s->pressure.memory, "%.1f%%", mem, sizeof(mem));
+	fmt_opt(!s ? -1 : s->pressure.io_some >= 0 ? s->pressure.io_some :
+		s->pressure.io, "%.1f%%", io, sizeof(io));
 	if (s) {
 		pt_fmt_count(pt_view_events_per_s(s), ev, sizeof(ev));
 		if (s->families & (1u << PT_SCHED))
 			pt_fmt_ns((double)s->sched_sys.runq_p99_ns, p99, sizeof(p99));
 	}
 	view_add_linef(out, width, PT_A_NORMAL,
-		       "PSI some avg10: cpu %s mem %s io %s  events %s/s  runq p99 %s",
+		       "PSI some: cpu %s mem %s io %s  events %s/s  runq p99 %s",
 		       cpu, mem, io, ev, p99);
 }
 
