@@ -18,16 +18,20 @@
  * send/recv calls outside ESTABLISHED.  Nothing reads the counters per
  * segment or per call of an established connection: the interval-end
  * reading puts its bytes in the interval they moved in, and per-segment
- * readings only cost (docs/performance.md).  Incoming segments (tcp_probe)
- * and send/recv calls still meet connections perftop has not seen yet, and
- * calls name the owner, the task making the call.
+ * readings only cost (docs/performance.md).
  *
- * Owners: the task calling send/recv/connect/listen, or, for sockets that
- * existed before perftop started or that it meets without a task, the
- * process holding the socket's file (tcp_owners_*, a task_file iterator
- * userspace runs once after attach and again whenever such a socket
- * appears).  So connections that only send on kernels without
- * sock_send_length (before 6.3) are attributed, filters included.
+ * Meeting connections and naming owners (docs/tcp.md, Owner): by default
+ * (--tcp-owner process) from per-connection events only: connect()'s
+ * SYN_SENT (the connecting task), an accepted child's SYN_RECV ->
+ * ESTABLISHED (the listener's owner, lent), the application's close or
+ * shutdown (the closing task), and the owner scan (tcp_owners, a
+ * task_file iterator userspace runs after attach and at the next interval
+ * end when a connection without an owner of its own appears: the process
+ * holding the socket's file).  Even an empty program on tcp_probe and the
+ * send/recv tracepoints costs more than perftop serve's 1% budget under
+ * nginx + wrk.  --tcp-owner thread attaches them as well: incoming
+ * segments (tcp_probe) and send/recv calls meet connections, and calls
+ * name the owner, the task making the call.
  *
  * Byte events are per call and per segment, so the results are aggregated
  * in a per-interval hash keyed by {socket, epoch}, not sent per event; the
@@ -48,6 +52,7 @@
 
 #define AF_INET 2
 #define AF_INET6 10
+#define PT_PF_KTHREAD 0x00200000	/* include/linux/sched.h */
 
 /* Who owns a connection: the last task seen connecting, listening (for the
  * connections its listener accepts), sending or receiving on it. */
@@ -58,6 +63,12 @@ struct tcp_owner {
 	char comm[PT_COMM_LEN];
 	__u32 wanted;	/* passes the -p / -c filter */
 	__u32 known;	/* pid..comm are set */
+	/* The listener's owner, lent to a connection it accepted: the owner
+	 * scan or a call (--tcp-owner thread) or the close replaces it.
+	 * Under -p/-c an accepted connection whose lent owner fails the
+	 * filter waits (as one with no owner) for the real one. */
+	__u32 provisional;
+	__u32 pad;
 };
 
 /* Per socket, across intervals. */
@@ -106,6 +117,12 @@ struct {
 
 /* Set by the loader: tcp_destroy_sock exists (4.x kernels lack it). */
 const volatile bool have_destroy_tp = true;
+/* --tcp-owner thread: the per-call hooks (sock_send_length,
+ * sock_recv_length, tcp_rcv_space_adjust) and tcp_probe are attached and
+ * name the last task that sent or received.  Off (the default, process):
+ * none of them is, and connections are met and owned from per-connection
+ * events only (docs/tcp.md, Owner). */
+const volatile bool owner_by_call = false;
 __u64 last_gen = 0;
 /* Owner scans (tcp_owners_*): userspace counts them here before each run,
  * and runs one at the next interval end when a program sets
@@ -212,13 +229,14 @@ static __always_inline void owner_of_task(struct tcp_owner *o,
 	BPF_CORE_READ_STR_INTO(&o->comm, t, comm);
 	o->wanted = pt_task_wanted(t);
 	o->known = 1;
+	o->provisional = 0;
 }
 
 static __always_inline void own_by_current(struct tcp_owner *o)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
-	if (o->known && o->pid == (__u32)id)
+	if (o->known && !o->provisional && o->pid == (__u32)id)
 		return;
 	owner_of_task(o, (struct task_struct *)bpf_get_current_task());
 }
@@ -283,6 +301,13 @@ static __always_inline void copy_owner(struct pt_tcp_val *v,
 	__builtin_memcpy(v->comm, o->comm, sizeof(v->comm));
 }
 
+/* Under -p/-c, an owner not known yet, or only lent by the listener and
+ * failing the filter: the connection's bytes and events wait for it. */
+static __always_inline bool owner_pending(const struct tcp_owner *o)
+{
+	return !o->wanted && (!o->known || o->provisional);
+}
+
 /*
  * One sample: advance the baselines (when `sample`: the counters are
  * meaningful in `state`) and add what moved, plus `events`, to this
@@ -296,9 +321,10 @@ static __always_inline void account(struct sock *sk, struct tcp_sk_state *st,
 	struct tcp_counts c;
 	__u32 e;
 
-	/* A filter is on and no task has shown up yet: keep the baseline
-	 * and the events until one does, and decide then. */
-	if (!st->owner.known && !st->owner.wanted) {
+	/* A filter is on and no task has shown up yet (or only the
+	 * listener's, lent, which fails it): keep the baseline and the
+	 * events until one does, and decide then. */
+	if (owner_pending(&st->owner)) {
 		if (events)
 			__sync_fetch_and_or(&st->pending, events);
 		return;
@@ -522,11 +548,19 @@ static __always_inline void on_established(struct sock *sk, int old)
 		init.retrans = 0;
 		listen_key_of(&k, sk);
 		lo = bpf_map_lookup_elem(&listeners, &k);
-		if (lo)
+		if (lo) {
 			init.owner = *lo;
+			init.owner.provisional = 1;
+		}
 		st = sk_state(sk, &init);
-		if (st)
-			account(sk, st, TCP_ESTABLISHED, PT_TCP_EV_ACCEPT, true);
+		if (!st)
+			return;
+		/* Without per-call hooks only the owner scan (or the close)
+		 * finds who holds it: the next interval end runs one (at
+		 * most one an interval, however many are accepted). */
+		if (!owner_by_call && (!st->owner.known || st->owner.provisional))
+			owner_scan_wanted = 1;
+		account(sk, st, TCP_ESTABLISHED, PT_TCP_EV_ACCEPT, true);
 		return;
 	}
 	st = sk_state(sk, NULL);
@@ -549,9 +583,30 @@ static __always_inline void sk_state_forget(struct sock *sk)
 	__u64 key = (__u64)sk;
 	struct tcp_sk_state *st = bpf_map_lookup_elem(&sk_state_hash, &key);
 
-	if (st && !st->owner.known && !st->owner.wanted)
+	if (st && owner_pending(&st->owner))
 		pt_count_loss(PT_LOSS_OWNER_UNKNOWN);
 	bpf_map_delete_elem(&sk_state_hash, &key);
+}
+
+/*
+ * The application's close() or shutdown(SHUT_WR): ESTABLISHED -> FIN_WAIT1
+ * and CLOSE_WAIT -> LAST_ACK are made only by tcp_close_state(), which only
+ * tcp_close() and tcp_shutdown() call, in the task making the call (never
+ * in softirq or a timer; an orphan's later steps are).  So the current
+ * task is the one closing: the connection's owner.  A kernel thread (a
+ * delayed fput, a kernel socket) owns nothing.  An abortive close
+ * (ESTABLISHED -> CLOSE with unread data, SO_LINGER 0) cannot be told from
+ * a reset received in softirq by the transition: it names no one.
+ */
+static __always_inline bool closed_by_task(int old, int new)
+{
+	struct task_struct *t;
+
+	if (!((old == TCP_ESTABLISHED && new == TCP_FIN_WAIT1) ||
+	      (old == TCP_CLOSE_WAIT && new == TCP_LAST_ACK)))
+		return false;
+	t = (struct task_struct *)bpf_get_current_task();
+	return !(BPF_CORE_READ(t, flags) & PT_PF_KTHREAD);
 }
 
 static __always_inline int on_set_state(struct sock *sk, int old, int new)
@@ -580,6 +635,8 @@ static __always_inline int on_set_state(struct sock *sk, int old, int new)
 	st = track(sk, old);
 	if (!st)
 		return 0;
+	if (closed_by_task(old, new))
+		own_by_current(&st->owner);
 	final = new == TCP_CLOSE;
 	/* Counters belong to the old state; in CLOSE nothing moves any
 	 * more, and an abortive close still sends its RST after this. */
@@ -743,7 +800,7 @@ int tcp_owners(struct bpf_iter__task_file *ctx)
 	}
 	st = sk_state(sk, NULL);
 	if (st) {
-		if (!st->owner.known)
+		if (!st->owner.known || st->owner.provisional)
 			owner_of_task(&st->owner, task);
 		return 0;
 	}

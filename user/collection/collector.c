@@ -45,7 +45,8 @@ static const char *const family_reads[PT_NR_FAMILIES] = {
 	[PT_CGROUP] = "cpu.stat, cpu.max, memory.*, io.max, *.pressure of the cgroups in view (v1: cpu, cpuacct, memory, blkio)",
 };
 
-int pt_family_check(enum pt_family_id id, struct pt_family_check *out)
+int pt_family_check(enum pt_family_id id, bool tcp_owner_thread,
+		     struct pt_family_check *out)
 {
 	struct pt_filter flt = { 0 };
 	struct ring_buffer *rb = NULL;
@@ -60,6 +61,7 @@ int pt_family_check(enum pt_family_id id, struct pt_family_check *out)
 		return -ENOENT;
 	}
 	flt.nr_cpus = ncpu > 0 ? (unsigned int)ncpu : 1;
+	flt.tcp_owner_thread = tcp_owner_thread;
 	f->attach = PT_ATTACH_NONE;
 	f->error[0] = '\0';
 	err = f->start(f, &flt, &rb);
@@ -120,6 +122,7 @@ static int resolve_filter(struct pt_collector *c, const struct pt_opts *o)
 		return -EINVAL;
 	}
 	c->filter.nr_cpus = (unsigned int)ncpu;
+	c->filter.tcp_owner_thread = o->tcp_owner_thread;
 	/* tests/e2e/handover_stress.sh: make BPF writers late on purpose (it
 	 * uses 1 ms); at most 10 ms, a tenth of the shortest interval (every
 	 * thread exit spins that long in the kernel) */

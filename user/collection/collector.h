@@ -82,8 +82,8 @@ void pt_collector_stop(struct pt_collector *c);
 /* The family object for id, or NULL when it is not built in. */
 struct pt_family *pt_family_lookup(enum pt_family_id id);
 
-/* doctor: load and attach one family exactly as the collector would, then
- * unload it.  0 with attach/hooks filled, or -errno with error filled
+/* doctor: load and attach one family exactly as the collector would (with
+ * --tcp-owner thread's hooks when tcp_owner_thread), then unload it.  0 with attach/hooks filled, or -errno with error filled
  * ("FAILED: <why>"). */
 struct pt_family_check {
 	char attach[16];		/* "tp_btf", "raw_tp" */
@@ -93,6 +93,7 @@ struct pt_family_check {
 	char reads[128];		/* what it reads besides */
 	char error[PT_TEXT_MAX + 16];
 };
-int pt_family_check(enum pt_family_id id, struct pt_family_check *out);
+int pt_family_check(enum pt_family_id id, bool tcp_owner_thread,
+		     struct pt_family_check *out);
 
 #endif /* PT_COLLECTOR_H */

@@ -43,6 +43,7 @@ struct pt_filter {
 					 * the v1 controller's subsystem index */
 	unsigned int nr_cpus;	/* possible CPUs */
 	uint64_t test_delay_ns;	/* tests only: PERFTOP_TEST_BPF_DELAY_NS */
+	bool tcp_owner_thread;	/* --tcp-owner thread: per-call owner hooks */
 };
 
 struct pt_family {

@@ -360,9 +360,9 @@ static const struct hook_cost {
 	{ .hook = "block_io_start", .since = "6.5",
 	  .cost = "issuer attribution at insert: requests inserted by kblockd or the flush machinery are charged to them, and empty pre-flush writes' time is not split into queue and device" },
 	{ .hook = "sock_send_length", .since = "6.3",
-	  .cost = "a connection's owner is the process holding it open (found in /proc at start and when a connection appears), not the thread that sends" },
+	  .cost = "with --tcp-owner thread, a connection that only sends is owned by the process holding it open (the owner scan), not the thread that sends" },
 	{ .hook = "sock_recv_length", .since = "6.3",
-	  .cost = "the receiving task is named at tcp_rcv_space_adjust instead" },
+	  .cost = "with --tcp-owner thread, the receiving task is named at tcp_rcv_space_adjust instead" },
 	{ .hook = "tcp_destroy_sock", .since = "5.x",
 	  .cost = "sockets are forgotten at their TCP_CLOSE state change instead" },
 };

@@ -12,7 +12,8 @@
 #include "commands.h"
 #include "util.h"
 
-static bool check_family(enum pt_family_id id, bool privileged)
+static bool check_family(enum pt_family_id id, bool privileged,
+			 bool tcp_owner_thread)
 {
 	const char *name = pt_family_name(id);
 	struct pt_family_check chk;
@@ -23,7 +24,7 @@ static bool check_family(enum pt_family_id id, bool privileged)
 		       name, "-", PT_PRIV_HINT);
 		return false;
 	}
-	if (pt_family_check(id, &chk)) {
+	if (pt_family_check(id, tcp_owner_thread, &chk)) {
 		printf("  %-6s %-11s %s\n", name, "-", chk.error);
 		return false;
 	}
@@ -68,7 +69,8 @@ int pt_cmd_doctor(const struct pt_opts *o)
 			       pt_family_name((enum pt_family_id)id), "-");
 			ok = false;
 		} else {
-			ok = check_family((enum pt_family_id)id, privileged);
+			ok = check_family((enum pt_family_id)id, privileged,
+					  o->tcp_owner_thread);
 		}
 		all_ok &= ok;
 		any_ok |= ok;
@@ -92,5 +94,5 @@ const struct pt_command pt_command_doctor = {
 "Loads and attaches each probe family exactly as the other commands would,\n"
 "and says which attach point works, or why none does (privileges, BTF,\n"
 "missing tracepoints).  Exits 0 only when every requested family can run.\n",
-	.options = "probes verbose",
+	.options = "probes tcp-owner verbose",
 };

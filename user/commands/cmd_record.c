@@ -84,6 +84,6 @@ const struct pt_command pt_command_record = {
 "with the loss totals.  FILE ending in .gz is gzip; no -o, or -o -, writes\n"
 "stdout.  Files are created mode 0600, never over an existing file unless\n"
 "--force.  SIGINT/SIGTERM end it cleanly.  docs/json-format.md has the format.\n",
-	.options = "duration interval pid cgroup probes config output force verbose",
+	.options = "duration interval pid cgroup probes tcp-owner config output force verbose",
 	.needs_privileges = true,
 };

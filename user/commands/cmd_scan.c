@@ -96,7 +96,7 @@ const struct pt_command pt_command_scan = {
 "Measures for -d seconds (default 30), then reports the bottlenecks found\n"
 "(findings with culprits and advice, a per-subsystem summary, loss) and\n"
 "exits with a monitoring status.  docs/detection.md has the rules.\n",
-	.options = "duration interval pid cgroup probes config json prom verbose",
+	.options = "duration interval pid cgroup probes tcp-owner config json prom verbose",
 	.needs_privileges = true,
 	.monitoring = true,
 	.check = scan_check,

@@ -284,7 +284,7 @@ const struct pt_command pt_command_serve = {
 "\n"
 "SIGHUP re-reads --config; SIGTERM ends the interval, writes it, exits 0.\n"
 "--print-alert-rules prints the Prometheus alerting rules for it.\n",
-	.options = "duration interval pid cgroup probes config verbose listen "
+	.options = "duration interval pid cgroup probes tcp-owner config verbose listen "
 		   "socket-mode record-dir keep max-size rotate top no-bpf-stats "
 		   "print-alert-rules",
 	.needs_privileges = true,

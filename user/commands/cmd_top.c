@@ -384,7 +384,7 @@ const struct pt_command pt_command_top = {
 "(1-4) and the findings (5), sortable, filterable, threads merged into\n"
 "processes (H) or cgroups (c); ? lists the keys.  With -b, plain-text\n"
 "screens on stdout instead, for logs and pipes.\n",
-	.options = "duration interval pid cgroup probes config batch count verbose",
+	.options = "duration interval pid cgroup probes tcp-owner config batch count verbose",
 	.needs_privileges = true,
 	.check = top_check,
 };

@@ -182,6 +182,18 @@ static int parse_probes(const struct pt_option *opt, const char *arg,
 	return 0;
 }
 
+static int parse_tcp_owner(const struct pt_option *opt, const char *arg,
+			   struct pt_opts *o)
+{
+	(void)opt;
+	if (!strcmp(arg, "process") || !strcmp(arg, "thread")) {
+		o->tcp_owner_thread = arg[0] == 't';
+		return 0;
+	}
+	pt_err("bad --tcp-owner '%s': choose thread or process", arg);
+	return -EINVAL;
+}
+
 static int parse_count(const struct pt_option *opt, const char *arg,
 		       struct pt_opts *o)
 {
@@ -309,6 +321,13 @@ static const struct pt_option options[] = {
 	{ .name = "probes", .arg = "LIST", .kind = OPT_PARSE,
 	  .parse = parse_probes,
 	  .help = "any of sched,fault,block,tcp,oom (default: all)" },
+	{ .name = "tcp-owner", .arg = "WHO", .kind = OPT_PARSE,
+	  .parse = parse_tcp_owner, .label = "--tcp-owner process|thread",
+	  .help = "a TCP connection's owner: process (default) names\n"
+		  "it at connect, accept (the listener's), close and\n"
+		  "from open files; thread: the last thread to send or\n"
+		  "receive, with hooks on every segment and call\n"
+		  "(costs ~1.5% of a CPU per 100k segments/s)" },
 	{ .name = "config", .arg = "FILE", .kind = OPT_STRING, MEMBER(config),
 	  .help = "thresholds and defaults (JSON), see README" },
 	{ .name = "output", .letter = 'o', .arg = "FILE", .kind = OPT_STRING,

@@ -51,6 +51,7 @@ struct pt_opts {
 	uint64_t rotate_ns;		/* --rotate */
 	unsigned int top_n;		/* --top */
 	bool no_bpf_stats;		/* --no-bpf-stats */
+	bool tcp_owner_thread;		/* --tcp-owner thread (default process) */
 	bool print_alert_rules;		/* --print-alert-rules */
 };
 
