@@ -9,14 +9,18 @@
 # last interval kept) only once the last connection has closed, so its
 # window holds every byte and event at any machine speed: no -d for a slow
 # attach or a slow transfer under the VM test bed's TCG to outrun.
+# Both --tcp-owner modes: process (the default) names the accepting
+# thread at its shutdown(SHUT_WR), thread at its recv/send calls.
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd python3
 
-python3 - "$PERFTOP" "$TMP/trace.json" <<'PY'
+for mode in process thread; do
+echo "--tcp-owner $mode"
+python3 - "$PERFTOP" "$TMP/trace-$mode.json" "$mode" <<'PY'
 import json, os, socket, sys, threading, time
 from perftop_test import record_during, under_tcg
-perftop, trace = sys.argv[1], sys.argv[2]
+perftop, trace, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 F_CONNECT, F_ACCEPT, F_CLOSE, F_RESET = 1, 2, 4, 8
 
 def send_paced(sock, n, pace):
@@ -138,7 +142,8 @@ def work():
            {rst["cli"][1], sil["cli"][1], sil["srv"][1]})
     return runs, rst, sil
 
-runs, rst, sil = record_during(perftop, trace, "tcp", work)
+runs, rst, sil = record_during(perftop, trace, "tcp", work,
+                               args=("--tcp-owner", mode))
 
 conns, loss = {}, None
 with open(trace) as f:
@@ -225,3 +230,4 @@ if bad:
     sys.exit("FAIL: " + "; ".join(bad))
 print("ok")
 PY
+done
