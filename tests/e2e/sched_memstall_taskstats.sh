@@ -51,8 +51,10 @@
 #    reads bpf_ktime_get_ns(), delay accounting local_clock(): a rate
 #    difference under emulation would look the same; not told apart):
 #    perftop's memory time is at most delay accounting's + 2 us per
-#    reclaim or compaction episode (10 us under TCG, where 6.7 us was
-#    measured) + 1 ms.  (A sleep in a PSI-only stall section,
+#    reclaim or compaction episode + 1 ms (under TCG, 10 us an episode
+#    or 3% of delay accounting's, whichever is larger: there the excess
+#    follows the emulator's speed, 6.7 us in one run, 11.5 us = +2.05%
+#    in a slower one).  (A sleep in a PSI-only stall section,
 #    read_pages() or filemap_read_folio() of a workingset folio,
 #    memory.high throttling, would be perftop memory time only: none
 #    here.)
@@ -64,7 +66,8 @@
 #  6.1 guest (TCG): 6805/6814, 5885/5789, 6428/6413 ms in ~16,000:
 #    -0.13% to +1.66%, -0.6 to +5.9 us;
 #  6.12 guest (single-threaded TCG): 3507/3445, 3283/3231, 4071/4000 ms
-#    in 10,440: +1.62% to +1.78%, +5.0 to +6.7 us.
+#    in 10,440: +1.62% to +1.78%, +5.0 to +6.7 us; a slower run
+#    5994/5874 ms in 10,450: +2.05%, +11.5 us.
 # Broken on purpose (host): an eighth of on-CPU reclaim filed as on-CPU
 # read -15.7% (fails the 10%); a quarter added to memory time +20.3%
 # (fails the per-episode bound, 3.4 + 1 ms there).
@@ -132,7 +135,13 @@ mem = mine["mem_ns"]
 # per reclaim or compaction episode, perftop's span past the kernel's
 # (see above); per thrashing wait, the on-CPU ends of the wait that delay
 # accounting counts and perftop does not
-span = (10_000 if under_tcg() else 2_000) * (d["freepages_count"] + d["compact_count"])
+episodes = d["freepages_count"] + d["compact_count"]
+# Under TCG the edges' instructions run at the emulator's speed, as does
+# the reclaim they surround: the excess follows the guest's speed, so it
+# is bounded relative to the reference there (3%), not per episode (a
+# slower 6.12 run: 562 us an episode against 336 before, and 11.5 us of
+# excess against 5.0-6.7, +2.05% against +1.62..+1.78%)
+span = max(10_000 * episodes, 0.03 * ref) if under_tcg() else 2_000 * episodes
 edge = (50_000 if under_tcg() else 5_000) * d["thrashing_count"]
 print(f"machine steal {stolen / 1e6:.1f} ms; "
       f"delay accounting's memory delay {ref / 1e6:.1f} ms, perftop's memory "

@@ -252,6 +252,62 @@ static void test_thrashing_and_oom(void **state)
 	pt_window_free(w);
 }
 
+/* The machine's page cache too small, in no memory-limited cgroup: the
+ * root's refaults (a reader in /, 50k/s; a little in an unlimited
+ * child); with limited == true, a limited child holds 60% of them. */
+static void global_thrash_case(struct pt_snapshot *s, unsigned int seq,
+			       bool limited)
+{
+	struct pt_cgroup *g;
+
+	snap(s, seq);
+	s->pressure.cpu = 0;
+	g = PT_PUSH(s->cgroups);
+	strcpy(g->path, "/");
+	g->mem_refaults = 50000;
+	g = PT_PUSH(s->cgroups);
+	strcpy(g->path, "/system.slice");
+	g->mem_refaults = limited ? 30000 : 1000;
+	if (limited) {
+		g->mem_limit_bytes = 512ull << 20;
+		g->mem_usage_bytes = 511ull << 20;
+	}
+}
+
+static void global_case(struct pt_snapshot *s, unsigned int seq)
+{
+	global_thrash_case(s, seq, false);
+}
+
+static void limited_case(struct pt_snapshot *s, unsigned int seq)
+{
+	global_thrash_case(s, seq, true);
+}
+
+static void test_thrashing_machine(void **state)
+{
+	const struct pt_window_finding *out, *f;
+	struct pt_window *w;
+	size_t n;
+
+	(void)state;
+	w = window_of(4, global_case, &out, &n);
+	f = find(out, n, "memory.thrashing");
+	assert_non_null(f);
+	assert_int_equal(f->f.severity, PT_SEV_CRITICAL);
+	assert_true(f->f.value == 50000);
+	assert_non_null(strstr(f->f.advice, "the machine re-reads 195 MiB/s"));
+	pt_window_free(w);
+	/* most of them one limited cgroup's: that cgroup, at its limit */
+	w = window_of(4, limited_case, &out, &n);
+	f = find(out, n, "memory.thrashing");
+	assert_non_null(f);
+	assert_true(f->f.value == 30000);
+	assert_non_null(strstr(f->f.advice, "cgroup /system.slice re-reads"));
+	assert_non_null(strstr(f->f.advice, "(512 MiB, 511 MiB in use)"));
+	pt_window_free(w);
+}
+
 static void put(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -316,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_quota_short_run_delay),
 		cmocka_unit_test(test_runq_unthrottled),
 		cmocka_unit_test(test_thrashing_and_oom),
+		cmocka_unit_test(test_thrashing_machine),
 		cmocka_unit_test(test_node_names),
 	};
 
