@@ -478,14 +478,16 @@ static __always_inline void send_dead(struct sched_acc *a,
  * which is seen, the kernel's own sched_info says what happened: it
  * arrived at `at` (last_arrival, this CPU's clock: it has not moved since)
  * after a wait the kernel added to run_delay (its growth since the
- * switch-out's mark, split or not).  Credited as account_in() would have,
- * but all of the wait as runnable (no throttled split) and no steal split
- * of the slice (its steal base is taken now), and no wait site.
+ * switch-out's mark, split or not).  Credited as account_in() would have
+ * (runnable and throttled split on the cfs_rq's throttled clock), but no
+ * steal split of the slice (its steal base is taken now), and no wait
+ * site.
  */
 static __always_inline void unseen_in(struct sched_acc *a,
-				      struct task_struct *t, __u32 st,
-				      __u64 at, __u64 steal, bool btf,
-				      struct pt_sched_cpu_val *cv)
+				      struct task_struct *t,
+				      struct cfs_rq *cfs, __u32 st,
+				      __u64 at, __u64 now, __u64 steal,
+				      bool btf, struct pt_sched_cpu_val *cv)
 {
 	__u64 d = PT_BTF_READ(btf, t, sched_info.run_delay) + 1;
 	__u64 since = a->since, wait = 0, woke = since;
@@ -500,7 +502,13 @@ static __always_inline void unseen_in(struct sched_acc *a,
 		a->c.ns[(st - 1) & 7] += woke - since;
 		a->c.waits[(st - 1) & 7]++;
 	}
-	a->c.ns[PT_WAIT_RUNQ] += at - woke;
+	/* split as account_in() does, with the cfs_rq's throttled clock
+	 * read now: the thread ran from `at` to now, so it grew by nothing
+	 * since (filed as runnable, a quota'd spinner's whole throttled
+	 * episode, ~80 ms, read as runnable in a CI run) */
+	if (at > woke)
+		credit_wait(&a->c, a->thr_cfs, a->thr_base, cfs, now,
+			    at - woke, btf);
 	add_runq_wait(a, cv, wait, epoch);
 	a->state = ST(PT_WAIT_ONCPU);
 	a->since = at;
@@ -530,7 +538,8 @@ static __always_inline void account_out(struct task_struct *prev,
 	seq_write(a);
 	if (a->state != ST(PT_WAIT_ONCPU) && a->state != ST_NONE &&
 	    a->state <= PT_WAIT_NR && arrived && arrived <= now)
-		unseen_in(a, prev, a->state, arrived, steal, btf, cv);
+		unseen_in(a, prev, prev_cfs, a->state, arrived, now, steal,
+			  btf, cv);
 	since = a->since;
 	if (a->state != ST(PT_WAIT_ONCPU)) {
 		/* first sight: on-CPU since it arrived, but not before the

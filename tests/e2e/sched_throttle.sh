@@ -145,7 +145,8 @@ print(f"perftop: on-CPU {on/1e6:.1f} ms, throttled {thr/1e6:.1f} ms, "
       f"run_delay {kdelay/1e6:.1f} ms, so runnable {krun/1e6:.1f} ms; "
       f"perftop - kernel runnable {(run - krun)/1e6:+.1f} ms; "
       f"CPU {cpu} busy besides the spinner {other/1e6:.1f} ms; edge gaps "
-      f"{gap0/1e6:.1f} and {gap1/1e6:.1f} ms")
+      f"{gap0/1e6:.1f} and {gap1/1e6:.1f} ms; switches without the "
+      f"tracepoint (all threads) {sum(o['loss'].get('sched_unseen', 0) for o in snaps)}")
 def off(mine, kernel):
     """kernel - mine outside [-PERIOD - gap0 - EPS, PERIOD + gap1 + EPS]?"""
     return not -PERIOD - gap0 - EPS <= kernel - mine <= PERIOD + gap1 + EPS
