@@ -74,6 +74,12 @@ cpu = int(sys.argv[5])
 # an idle CPU).  Measured on 6.18 (v1), perftop - kernel: -7.0 ms (549 ms
 # of other work on the CPU, kernel runnable 102 ms), +0.1, -2.0 ms (CPU
 # otherwise idle, runnable 2-7 ms).  20 ms: both edges' splits, twice.
+# Plus the gaps themselves: the kernel's window starts gap0 after
+# perftop's and ends gap1 after it, and another task on the CPU can make
+# the spinner wait in them (both guests once read the kernel 20.5 and
+# 22.1 ms over, with gaps of 28-167 ms under TCG and 86-233 ms of other
+# work on the CPU, 2026-12-03): kernel - perftop within
+# [-RUN_TOL - gap0, RUN_TOL + gap1].
 RUN_TOL = 20e6
 # The 10% check holds only when the other work on the spinner's CPU could
 # not fill it: the spinner waits runnable at most while others run there,
@@ -159,9 +165,9 @@ if off(thr, kthr):
 if off(thr + run, kdelay):
     bad.append("runnable + throttled off run_delay by more than the "
                "window's edge gaps allow")
-if abs(run - krun) > RUN_TOL:
+if not -RUN_TOL - gap0 <= krun - run <= RUN_TOL + gap1:
     bad.append(f"runnable off the kernel's (run_delay - throttled) by more "
-               f"than {RUN_TOL/1e6:.0f} ms")
+               f"than {RUN_TOL/1e6:.0f} ms and the window's edge gaps")
 if idle_cpu(other, thr) and run > 0.1 * thr:
     bad.append("throttled waits counted as runnable (the CPU otherwise idle)")
 for b in bad:
