@@ -504,8 +504,9 @@ static __always_inline void unseen_in(struct sched_acc *a,
 	}
 	/* split as account_in() does, with the cfs_rq's throttled clock
 	 * read now: the thread ran from `at` to now, so it grew by nothing
-	 * since (filed as runnable, a quota'd spinner's whole throttled
-	 * episode, ~80 ms, read as runnable in a CI run) */
+	 * since.  (All of it was runnable before: the likely cause of a CI
+	 * run reading a quota'd spinner's whole ~80 ms throttled episode as
+	 * runnable; that the run had an unseen switch is not shown.) */
 	if (at > woke)
 		credit_wait(&a->c, a->thr_cfs, a->thr_base, cfs, now,
 			    at - woke, btf);
