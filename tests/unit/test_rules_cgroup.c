@@ -19,6 +19,7 @@
 
 #include "cgroup.h"
 #include "detect.h"
+#include "sysinfo.h"
 
 #define SEC 1000000000ull
 #define MS 1000000ull
@@ -308,6 +309,31 @@ static void test_thrashing_machine(void **state)
 	pt_window_free(w);
 }
 
+/* The pressure files' lines, as the system's and the cgroups' readers
+ * share them, and the share of an interval from two totals. */
+static void test_psi_parse(void **state)
+{
+	const char *mem = "some avg10=1.50 avg60=0.20 avg300=0.00 total=123456\n"
+			  "full avg10=0.75 avg60=0.10 avg300=0.00 total=6543\n";
+	unsigned long long total = 0;
+	double avg10 = 0;
+
+	(void)state;
+	assert_true(pt_psi_parse(mem, "some", &avg10, &total));
+	assert_true(avg10 == 1.5 && total == 123456);
+	assert_true(pt_psi_parse(mem, "full", NULL, &total));
+	assert_true(total == 6543);
+	assert_false(pt_psi_parse("some avg10=1.00 avg60=0.00 avg300=0.00 total=5\n",
+				  "full", NULL, &total));
+	assert_false(pt_psi_parse("some total=5\n", "some", NULL, &total));
+	assert_false(pt_psi_parse("", "some", NULL, &total));
+	/* 250 ms of 1 s; a hair over the interval; a reset; no time */
+	assert_true(pt_psi_share(1000, 251000, 1000000000ull) == 25);
+	assert_true(pt_psi_share(0, 1000100, 1000000000ull) == 100);
+	assert_true(pt_psi_share(5000, 10, 1000000000ull) == -1);
+	assert_true(pt_psi_share(0, 10, 0) == -1);
+}
+
 static void put(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -374,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_thrashing_and_oom),
 		cmocka_unit_test(test_thrashing_machine),
 		cmocka_unit_test(test_node_names),
+		cmocka_unit_test(test_psi_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

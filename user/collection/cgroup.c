@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "cgroup.h"
+#include "sysinfo.h"
 #include "keyindex.h"
 #include "family.h"
 #include "names.h"
@@ -245,14 +246,13 @@ static bool read_u64(const char *dir, const char *file, uint64_t *out)
 static bool psi_total(const char *dir, const char *file, const char *line,
 		      uint64_t *out)
 {
-	char buf[256], *p;
+	unsigned long long total;
+	char buf[256];
 
-	if (read_in(dir, file, buf, sizeof(buf)) <= 0)
+	if (read_in(dir, file, buf, sizeof(buf)) <= 0 ||
+	    !pt_psi_parse(buf, line, NULL, &total))
 		return false;
-	p = strstr(buf, line);
-	if (!p || !(p = strstr(p, "total=")))
-		return false;
-	*out = strtoull(p + 6, NULL, 10);
+	*out = total;
 	return true;
 }
 
@@ -445,11 +445,14 @@ static void read_v1(struct cg *e, struct pt_cgroup *r, uint64_t *now,
 static double psi_pct(bool have, uint64_t now, uint64_t prev, bool have_prev,
 		      uint64_t interval_ns)
 {
+	double share;
+
 	if (!have || !interval_ns)
 		return -1;
-	if (!have_prev || now < prev)
+	if (!have_prev)
 		return 0;
-	return 100.0 * (double)(now - prev) * 1000.0 / (double)interval_ns;
+	share = pt_psi_share(prev, now, interval_ns);
+	return share < 0 ? 0 : share;	/* went back: a new cgroup */
 }
 
 /* One cgroup's files, in the naming hierarchy's dir (v2) or each v1

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +9,47 @@
 #include "sysinfo.h"
 #include "util.h"
 
-/* "some avg10=A avg60=B avg300=C total=T": A, and T (microseconds). */
+/* "some avg10=A avg60=B avg300=C total=T" (and a "full" line after it
+ * but for /proc/pressure/cpu before 5.13). */
+bool pt_psi_parse(const char *text, const char *kind, double *avg10,
+		  unsigned long long *total_us)
+{
+	size_t n = strlen(kind);
+	const char *p;
+	double a;
+
+	for (p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, kind, n) || p[n] != ' ')
+			continue;
+		if (sscanf(p + n, " avg10=%lf avg60=%*f avg300=%*f total=%llu",
+			   &a, total_us) != 2)
+			return false;
+		if (avg10)
+			*avg10 = a;
+		return true;
+	}
+	return false;
+}
+
+/* Two reads' own delays can make the growth a hair over the time between
+ * them: capped. */
+double pt_psi_share(unsigned long long prev_us, unsigned long long now_us,
+		    uint64_t elapsed_ns)
+{
+	double share;
+
+	if (!elapsed_ns || now_us < prev_us)
+		return -1;
+	share = 100.0 * (double)(now_us - prev_us) * 1000.0 / (double)elapsed_ns;
+	return share > 100 ? 100 : share;
+}
+
 static bool psi_some(const char *path, double *avg10, unsigned long long *total)
 {
 	char buf[512];
 
 	return pt_read_file(path, buf, sizeof(buf)) > 0 &&
-	       sscanf(buf, "some avg10=%lf avg60=%*f avg300=%*f total=%llu",
-		      avg10, total) == 2;
+	       pt_psi_parse(buf, "some", avg10, total);
 }
 
 /*
@@ -42,13 +76,9 @@ void pt_read_pressure(struct pt_pressure *p, struct pt_psi_prev *prev)
 		if (!ok)
 			*avg10[i] = -1;
 		*share[i] = -1;
-		if (ok && prev->have[i] && prev->at_ns && now > prev->at_ns &&
-		    total >= prev->total_us[i]) {
-			*share[i] = 100.0 * (double)(total - prev->total_us[i]) *
-				    1000.0 / (double)(now - prev->at_ns);
-			if (*share[i] > 100)	/* two reads' own delays */
-				*share[i] = 100;
-		}
+		if (ok && prev->have[i] && prev->at_ns && now > prev->at_ns)
+			*share[i] = pt_psi_share(prev->total_us[i], total,
+						 now - prev->at_ns);
 		prev->have[i] = ok;
 		prev->total_us[i] = ok ? total : 0;
 	}

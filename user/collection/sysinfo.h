@@ -16,6 +16,15 @@ struct pt_psi_prev {
  * previous call (prev) in which some task stalled; -1 where
  * /proc/pressure is missing (or, for the share, at the first call). */
 void pt_read_pressure(struct pt_pressure *p, struct pt_psi_prev *prev);
+/* From a pressure file's text (/proc/pressure/X, a cgroup's X.pressure):
+ * the "some" or "full" line's total= in us, and its avg10 unless NULL. */
+bool pt_psi_parse(const char *text, const char *kind, double *avg10,
+		  unsigned long long *total_us);
+/* The share (%) of elapsed_ns in which some task stalled, from two reads
+ * of a total (us): at most 100; -1 when the total went back or elapsed_ns
+ * is 0. */
+double pt_psi_share(unsigned long long prev_us, unsigned long long now_us,
+		    uint64_t elapsed_ns);
 /* Fill hostname, kernel, nr_cpus of a header. */
 void pt_read_machine(struct pt_header *h);
 

@@ -281,6 +281,14 @@ void pt_snapshot_sort(struct pt_snapshot *s)
 /* struct pt_loss as its counters, so no function lists them again. */
 #define LOSS_AT(l, k) (((uint64_t *)(l))[k])
 
+double pt_pressure_of(const struct pt_pressure *p, enum pt_psi_res r)
+{
+	const double share[3] = { p->cpu_some, p->memory_some, p->io_some };
+	const double avg10[3] = { p->cpu, p->memory, p->io };
+
+	return share[r] >= 0 ? share[r] : avg10[r];
+}
+
 void pt_loss_add(struct pt_loss *sum, const struct pt_loss *add)
 {
 	uint64_t down = sum->attach_failed;

@@ -314,6 +314,12 @@ struct pt_pressure {
 	double cpu_some, memory_some, io_some;
 };
 
+enum pt_psi_res { PT_PSI_CPU, PT_PSI_MEMORY, PT_PSI_IO };
+/* The pressure of r that the rules judge and the views show: the
+ * interval's share, or avg10 in a trace written before the share; -1
+ * when neither was read. */
+double pt_pressure_of(const struct pt_pressure *p, enum pt_psi_res r);
+
 /* What a trace's header line holds: the machine and how it was measured. */
 struct pt_probe_status {
 	bool requested;

@@ -302,12 +302,12 @@ static void header_pressure(const struct pt_view_ctx *ctx, int width,
 
 	/* the interval's share, as the rules judge it; avg10 from older
 	 * traces */
-	fmt_opt(!s ? -1 : s->pressure.cpu_some >= 0 ? s->pressure.cpu_some :
-		s->pressure.cpu, "%.1f%%", cpu, sizeof(cpu));
-	fmt_opt(!s ? -1 : s->pressure.memory_some >= 0 ? s->pressure.memory_some :
-		s->pressure.memory, "%.1f%%", mem, sizeof(mem));
-	fmt_opt(!s ? -1 : s->pressure.io_some >= 0 ? s->pressure.io_some :
-		s->pressure.io, "%.1f%%", io, sizeof(io));
+	fmt_opt(!s ? -1 : pt_pressure_of(&s->pressure, PT_PSI_CPU), "%.1f%%",
+		cpu, sizeof(cpu));
+	fmt_opt(!s ? -1 : pt_pressure_of(&s->pressure, PT_PSI_MEMORY), "%.1f%%",
+		mem, sizeof(mem));
+	fmt_opt(!s ? -1 : pt_pressure_of(&s->pressure, PT_PSI_IO), "%.1f%%",
+		io, sizeof(io));
 	if (s) {
 		pt_fmt_count(pt_view_events_per_s(s), ev, sizeof(ev));
 		if (s->families & (1u << PT_SCHED))
