@@ -8,7 +8,11 @@
 # loaded 2-CPU machine the lock holder is sometimes runnable but not
 # running, which stretches every hold).  A second process, 8 threads
 # parked on a condition variable the whole time (an idle pool), waits on
-# a futex as long but contends for nothing: it must not be named.
+# a futex as long but contends for nothing: it must not be named.  Nor a
+# third, 8 threads polling a condition variable with a 50 ms timeout (a
+# pool waiting for work with a deadline, as Java's parkNanos and C++'s
+# wait_for do): their futex waits end every 50 ms, so a waits-that-end
+# rule alone read them as contention (8 s/s, CRITICAL, named first).
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd python3
@@ -51,16 +55,28 @@ time.sleep(60)' >"$TMP/idle.out" &
 idle=$!
 on_exit "kill $idle"
 wait_line "$TMP/idle.out" parked
+python3 -c '
+import threading, time
+c = threading.Condition()
+def poll():
+    while True:
+        with c:
+            c.wait(timeout=0.05)
+for _ in range(8):
+    threading.Thread(target=poll, daemon=True).start()
+time.sleep(60)' &
+poll=$!
+on_exit "kill $poll"
 sleep 0.5
 
 rc=0
-"$PERFTOP" scan --probes sched -p "$busy,$idle" -i 0.5 -d 4 --json \
+"$PERFTOP" scan --probes sched -p "$busy,$idle,$poll" -i 0.5 -d 4 --json \
 	>"$TMP/scan.json" || rc=$?
-python3 - "$CHECK" "$TMP" "$rc" "$busy" "$idle" <<'PY'
+python3 - "$CHECK" "$TMP" "$rc" "$busy" "$idle" "$poll" <<'PY'
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
 from detect_check import check_report, rules
-tmp, rc, busy, idle = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+tmp, rc, busy, idle, poll = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 scan = check_report(json.loads(open(f"{tmp}/scan.json", encoding="utf-8").read()))
 print("scan:", scan["status"], rc, {r: round(f["value"], 1) for r, f in rules(scan).items()})
 assert rc in (1, 2), f"scan exited {rc}, wanted a warning or critical"
@@ -69,7 +85,13 @@ assert f, "no lock.contention finding"
 print(f["summary"])
 pids = [c["pid"] for c in f["culprits"]]
 assert pids[0] == busy, f"culprit {pids}, wanted the mutex workload {busy}"
+print("culprits:", [(c["pid"], round(c["value"])) for c in f["culprits"]])
 assert idle not in pids, f"the idle pool {idle} was named: {pids}"
+# It may appear: its threads take the Condition's own lock (untimed) in
+# turn, a real lock briefly contended (1 ms/s measured); its timed waits
+# are not lock waits (about 8000 ms/s if they were counted).
+polled = [c["value"] for c in f["culprits"] if c["pid"] == poll]
+assert not polled or polled[0] < 100, f"the polling pool {poll} waited {polled[0]} ms/s on locks"
 # wait sites need tp_btf (the sleeper's stack as it is switched in)
 if os.environ.get("PERFTOP_ATTACH") != "raw_tp":
     assert "futex" in f["culprits"][0].get("site", ""), f["culprits"][0]
