@@ -38,6 +38,8 @@
 #define TASK_DEAD 0x80		/* include/linux/sched.h, stable since 4.14 */
 #define PF_KTHREAD 0x00200000	/* include/linux/sched.h, stable since 2.6 */
 #define LCB_F_SPIN (1U << 0)	/* include/trace/events/lock.h, 5.19+ */
+/* NICE_TO_PRIO(0): MAX_RT_PRIO + 20, include/linux/sched/prio.h */
+#define NICE_0_PRIO 120
 
 /* Thread states: a wait class + 1 (0: not seen yet). */
 #define ST_NONE 0
@@ -478,6 +480,8 @@ static __always_inline void send_dead(struct sched_acc *a,
 	BPF_CORE_READ_STR_INTO(&r->comm, t, comm);
 	r->flags = PT_SCHED_REC_DEAD | (a->emitted ? 0 : PT_SCHED_REC_FIRST);
 	r->max_epoch = a->max_epoch;
+	r->policy = BPF_CORE_READ(t, policy);
+	r->nice = BPF_CORE_READ(t, static_prio) - NICE_0_PRIO;
 	r->runq_max_ns = a->runq_max_ns;
 	r->at = now;
 	bpf_probe_read_kernel(&r->cum, sizeof(r->cum), &a->c);
@@ -1063,6 +1067,8 @@ int sched_iter(struct bpf_iter__task *ctx)
 	r->cgroup_id = pt_task_cgroup_id(t);
 	BPF_CORE_READ_STR_INTO(&r->comm, t, comm);
 	r->max_epoch = copy.max_epoch;
+	r->policy = t->policy;
+	r->nice = t->static_prio - NICE_0_PRIO;
 	r->runq_max_ns = copy.runq_max_ns;
 	r->at = at;
 	/* A record that does not fit in the seq_file buffer (32 KiB: the

@@ -110,6 +110,8 @@ struct pt_sched_rec {
 	char comm[PT_COMM_LEN];
 	__u32 flags;		/* PT_SCHED_REC_* */
 	__u32 max_epoch;	/* runq_max_ns is of this epoch's waits */
+	__u32 policy;		/* SCHED_NORMAL 0, FIFO 1, RR 2, BATCH 3, ... */
+	__s32 nice;		/* static priority - 120: -20..19 */
 	__u64 runq_max_ns;
 	__u64 at;		/* run-queue clock the figures run to */
 	struct pt_sched_cum cum;	/* open state credited up to `at` */

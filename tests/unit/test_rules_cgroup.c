@@ -2,7 +2,9 @@
 /*
  * The cgroup rules over synthetic snapshots: cpu.throttling names the
  * quota and the cgroup, and when throttled tasks hold the run-queue wait
- * neither cpu.runq_latency nor cpu.pressure advises more CPUs; thrashing
+ * neither cpu.runq_latency nor cpu.pressure advises more CPUs, nor when
+ * the waits sit beside idle CPUs (they name the confinement) or behind a
+ * real-time thread (named), and low-priority waiters are told apart; thrashing
  * names the deepest cgroup and its limit; OOM kills name the victim's
  * cgroup.  And the kubelet / docker name lookups over a fake node tree.
  */
@@ -206,6 +208,160 @@ static void test_runq_unthrottled(void **state)
 	pt_window_free(w);
 }
 
+/* The same waits all on CPU 1 while CPU 0 idles 97%: the threads are
+ * confined (affinity), not short of CPUs. */
+static void cpus_case(struct pt_snapshot *s, unsigned int seq,
+		      uint64_t idle0, uint64_t wait0, uint64_t idle1)
+{
+	struct pt_sched_cpu *c;
+
+	unthrottled_case(s, seq);
+	c = PT_PUSH(s->sched_cpus);
+	c->cpu = 0;
+	c->idle_ns = idle0;
+	c->runq_wait_ns = wait0;
+	c = PT_PUSH(s->sched_cpus);
+	c->cpu = 1;
+	c->idle_ns = idle1;
+	c->runq_wait_ns = 1600 * MS - wait0;
+}
+
+static void confined_case(struct pt_snapshot *s, unsigned int seq)
+{
+	cpus_case(s, seq, 970 * MS, 2 * MS, 0);
+}
+
+/* Idle half the time on both CPUs, waits on both: bursts, a shortage */
+static void bursty_case(struct pt_snapshot *s, unsigned int seq)
+{
+	cpus_case(s, seq, 500 * MS, 800 * MS, 500 * MS);
+}
+
+/* CPU 0 idle but holding over a tenth of the waits: not confined */
+static void spread_case(struct pt_snapshot *s, unsigned int seq)
+{
+	cpus_case(s, seq, 970 * MS, 161 * MS, 0);
+}
+
+/* At the edges: idle exactly half, a tenth of the wait exactly */
+static void edge_case(struct pt_snapshot *s, unsigned int seq)
+{
+	cpus_case(s, seq, 500 * MS, 160 * MS, 0);
+}
+
+static void test_runq_confined(void **state)
+{
+	static const char confined[] = "CPU 0 sat idle 97% of the time while threads waited 1598 ms/s for CPU 1: not a shortage of CPUs";
+	void (*const shortage[])(struct pt_snapshot *, unsigned int) = {
+		bursty_case, spread_case,
+	};
+	const char *const rules[] = { "cpu.runq_latency", "cpu.pressure" };
+	const struct pt_window_finding *out, *f;
+	struct pt_window *w;
+	size_t n, i, r;
+
+	(void)state;
+	w = window_of(5, confined_case, &out, &n);
+	for (r = 0; r < 2; r++) {
+		f = find(out, n, rules[r]);
+		assert_non_null(f);
+		assert_non_null(strstr(f->f.advice, confined));
+		assert_null(strstr(f->f.advice, "more CPUs"));
+		assert_null(strstr(f->f.advice, "add CPUs"));
+	}
+	pt_window_free(w);
+	w = window_of(5, edge_case, &out, &n);
+	f = find(out, n, "cpu.runq_latency");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "CPU 0 sat idle 50% of the time while threads waited 1440 ms/s for CPU 1"));
+	pt_window_free(w);
+	for (i = 0; i < 2; i++) {
+		w = window_of(5, shortage[i], &out, &n);
+		for (r = 0; r < 2; r++) {
+			f = find(out, n, rules[r]);
+			assert_non_null(f);
+			assert_null(strstr(f->f.advice, "sat idle"));
+		}
+		f = find(out, n, "cpu.runq_latency");
+		assert_non_null(strstr(f->f.advice, "more CPUs"));
+		pt_window_free(w);
+	}
+}
+
+/* A SCHED_FIFO thread running 950 ms/s beside the waiters: the cause */
+static void rt_case(struct pt_snapshot *s, unsigned int seq)
+{
+	struct pt_sched_task *t;
+
+	unthrottled_case(s, seq);
+	t = PT_PUSH(s->sched_tasks);
+	t->id.pid = t->id.tgid = 300;
+	strcpy(t->id.comm, "rt");
+	t->policy = PT_SCHED_FIFO;
+	t->oncpu_ns = 950 * MS;
+}
+
+/* ... running under half a CPU: not the cause named */
+static void rt_small_case(struct pt_snapshot *s, unsigned int seq)
+{
+	rt_case(s, seq);
+	s->sched_tasks.v[s->sched_tasks.n - 1].oncpu_ns = 499 * MS;
+}
+
+/* The waiters at nice 19: they wait by design */
+static void nice_case(struct pt_snapshot *s, unsigned int seq)
+{
+	unthrottled_case(s, seq);
+	s->sched_tasks.v[0].nice = 19;
+	s->sched_tasks.v[1].policy = PT_SCHED_IDLE;
+	s->sched_tasks.v[1].runnable_ns = 800 * MS;	/* the top one */
+}
+
+/* Half of the wait low-priority (nice 10) is enough; nice 9 is not */
+static void nice_half_case(struct pt_snapshot *s, unsigned int seq)
+{
+	unthrottled_case(s, seq);
+	s->sched_tasks.v[0].nice = 10;
+}
+
+static void nice9_case(struct pt_snapshot *s, unsigned int seq)
+{
+	unthrottled_case(s, seq);
+	s->sched_tasks.v[0].nice = s->sched_tasks.v[1].nice = 9;
+}
+
+static void assert_advice(void (*build)(struct pt_snapshot *, unsigned int),
+			  const char *want)
+{
+	const struct pt_window_finding *out, *f;
+	struct pt_window *w;
+	size_t n;
+
+	w = window_of(5, build, &out, &n);
+	f = find(out, n, "cpu.runq_latency");
+	assert_non_null(f);
+	if (!strstr(f->f.advice, want))
+		fail_msg("advice \"%s\" lacks \"%s\"", f->f.advice, want);
+	f = find(out, n, "cpu.pressure");
+	assert_non_null(f);
+	if (!strcmp(want, "more runnable threads than CPUs"))
+		want = "add CPUs";	/* each rule's own advice */
+	if (!strstr(f->f.advice, want))
+		fail_msg("cpu.pressure's advice \"%s\" lacks \"%s\"",
+			 f->f.advice, want);
+	pt_window_free(w);
+}
+
+static void test_runq_rt_and_nice(void **state)
+{
+	(void)state;
+	assert_advice(rt_case, "real-time threads ran 950 ms/s (most: rt[300], SCHED_FIFO, 950 ms/s) and run ahead of every normal thread on their CPUs: the named threads wait 1600 ms/s behind them");
+	assert_advice(rt_small_case, "more runnable threads than CPUs");
+	assert_advice(nice_case, "most of the wait for CPUs (2350 of 2350 ms/s) is of low-priority threads (most: spin[101], SCHED_IDLE)");
+	assert_advice(nice_half_case, "most of the wait for CPUs (800 of 1600 ms/s) is of low-priority threads (most: spin[100], nice 10)");
+	assert_advice(nice9_case, "more runnable threads than CPUs");
+}
+
 static void thrashing_oom_case(struct pt_snapshot *s, unsigned int seq)
 {
 	struct pt_cgroup *g;
@@ -397,6 +553,8 @@ int main(void)
 		cmocka_unit_test(test_throttling),
 		cmocka_unit_test(test_quota_short_run_delay),
 		cmocka_unit_test(test_runq_unthrottled),
+		cmocka_unit_test(test_runq_confined),
+		cmocka_unit_test(test_runq_rt_and_nice),
 		cmocka_unit_test(test_thrashing_and_oom),
 		cmocka_unit_test(test_thrashing_machine),
 		cmocka_unit_test(test_node_names),

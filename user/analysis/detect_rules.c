@@ -22,121 +22,6 @@ void pt_rule_say(struct rule_ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * A thread's wait for a CPU in the interval: runnable plus throttled, the
- * sched family's own classes (open waits credited up to the interval's
- * end).  Not run_delay (runq_wait_ns): whether the kernel counts a
- * throttled task's time off the CPU there is the kernel's business, and
- * run_delay only counts waits that ended in the interval.  A trace
- * without wait classes (written before them) has only run_delay.
- */
-static double cpu_wait(const struct pt_sched_task *t, bool classes)
-{
-	return classes ? (double)(t->runnable_ns + t->throttled_ns) :
-			 (double)t->runq_wait_ns;
-}
-
-/*
- * Does CPU-quota throttling explain the interval's wait for CPUs?  A task
- * in a cgroup that ran out of CPU quota is runnable but off the CPU while
- * its cgroup is throttled, and PSI counts it as stalled: that wait is the
- * quota's (cpu.throttling), not a lack of CPUs.  The throttled cgroup
- * whose tasks hold at least half of all the wait, or NULL; *thr_ms and
- * *all_ms: those tasks' wait and everyone's, in ms per second.
- */
-static const struct pt_cgroup *quota_explains(const struct pt_snapshot *s,
-					      double *thr_ms, double *all_ms)
-{
-	const struct pt_cgroup *thr = NULL;
-	double wait = 0, thr_wait = 0, secs = pt_rule_interval_s(s);
-	bool classes = false;
-	size_t i;
-
-	for (i = 0; i < s->sched_tasks.n && !classes; i++)
-		classes = s->sched_tasks.v[i].runnable_ns ||
-			  s->sched_tasks.v[i].throttled_ns;
-	for (i = 0; i < s->sched_tasks.n; i++) {
-		const struct pt_sched_task *t = &s->sched_tasks.v[i];
-		const struct pt_cgroup *g = pt_throttled_cgroup(s, t->id.cgroup);
-		double w = cpu_wait(t, classes);
-
-		wait += w;
-		if (g) {
-			thr_wait += w;
-			if (!thr || g->cpu_throttled_ns > thr->cpu_throttled_ns)
-				thr = g;
-		}
-	}
-	*thr_ms = thr_wait / NS_PER_MS / secs;
-	*all_ms = wait / NS_PER_MS / secs;
-	return thr && thr_wait * 2 >= wait ? thr : NULL;
-}
-
-static void quota_advice(struct rule_ctx *c, const struct pt_cgroup *thr,
-			 double thr_ms, double all_ms)
-{
-	pt_rule_say(c, "most of the wait for CPUs (%.0f of %.0f ms/s runnable or throttled) is CPU-quota throttling of cgroup %s (see cpu.throttling), not a shortage of CPUs; for the other tasks: reduce parallelism or lower their priority (nice, cgroup cpu.weight)",
-		       thr_ms, all_ms, thr->path);
-}
-
-/*
- * cpu.runq_latency: system p99, or a thread's own p99 if worse.  When
- * throttling explains the wait (quota_explains), the system p99 (which
- * mixes the throttled tasks in) and the throttled tasks are left out:
- * only the other threads' own p99 count, and the advice names the quota.
- */
-static void sample_runq(struct rule_ctx *c, struct sample *out)
-{
-	const struct pt_snapshot *s = c->s;
-	const struct pt_min_samples *min = &c->cfg->min;
-	const struct pt_cgroup *thr;
-	double thr_ms, all_ms;
-	size_t i;
-
-	if (!(s->families & (1u << PT_SCHED)))
-		return;
-	out->measured = true;
-	thr = quota_explains(s, &thr_ms, &all_ms);
-	/* the system p99 mixes in throttled tasks' waits: only without any */
-	if (!thr_ms && s->sched_sys.runq_count >= min->runq_waits)
-		out->value = (double)s->sched_sys.runq_p99_ns / NS_PER_MS;
-	for (i = 0; i < s->sched_tasks.n; i++) {
-		const struct pt_sched_task *t = &s->sched_tasks.v[i];
-		double p99 = (double)t->runq_p99_ns / NS_PER_MS;
-
-		if (!t->runq_count)
-			continue;
-		if (pt_throttled_cgroup(s, t->id.cgroup))
-			continue;	/* its wait is the quota's */
-		if (t->runq_count >= min->task_runq_waits && p99 > out->value)
-			out->value = p99;
-		/* contribution: time spent waiting, in ms per second */
-		pt_rule_add_record(c, &pt_rec_sched_tasks, t,
-				   (double)t->runq_wait_ns,
-				   (double)t->runq_wait_ns / NS_PER_MS, 0);
-	}
-	if (thr)
-		quota_advice(c, thr, thr_ms, all_ms);
-}
-
-/* Threads that waited for CPU, as % of the time: what PSI cpu counts. */
-static void add_runq_waiters(struct rule_ctx *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->s->sched_tasks.n; i++) {
-		const struct pt_sched_task *t = &c->s->sched_tasks.v[i];
-
-		/* a throttled cgroup's tasks are cpu.throttling's culprits */
-		if (!t->runq_wait_ns ||
-		    pt_throttled_cgroup(c->s, t->id.cgroup))
-			continue;
-		pt_rule_add_record(c, &pt_rec_sched_tasks, t,
-				   (double)t->runq_wait_ns,
-				   (double)t->runq_wait_ns / NS_PER_S * 100, 0);
-	}
-}
-
 /* Processes by major faults (threads summed into their tgid). */
 static void add_faulters(struct rule_ctx *c)
 {
@@ -154,28 +39,15 @@ static void add_faulters(struct rule_ctx *c)
 
 /* The interval's share (pt_pressure); avg10 only from traces older than
  * it. */
-static void sample_psi(double share, double avg10, struct sample *out)
+void pt_rule_sample_psi(const struct pt_snapshot *s, enum pt_psi_res r,
+			struct sample *out)
 {
-	double psi = share >= 0 ? share : avg10;
+	double psi = pt_pressure_of(&s->pressure, r);
 
 	if (psi < 0)
 		return;
 	out->measured = true;
 	out->value = psi;
-}
-
-/* cpu.pressure: PSI counts tasks of a throttled cgroup as stalled too;
- * when they hold most of the wait, the advice names the quota. */
-static void sample_cpu_psi(struct rule_ctx *c, struct sample *out)
-{
-	const struct pt_cgroup *thr;
-	double thr_ms, all_ms;
-
-	sample_psi(c->s->pressure.cpu_some, c->s->pressure.cpu, out);
-	add_runq_waiters(c);
-	thr = quota_explains(c->s, &thr_ms, &all_ms);
-	if (thr)
-		quota_advice(c, thr, thr_ms, all_ms);
 }
 
 static void sample_major(struct rule_ctx *c, struct sample *out)
@@ -192,7 +64,7 @@ static void sample_major(struct rule_ctx *c, struct sample *out)
 
 static void sample_mem_psi(struct rule_ctx *c, struct sample *out)
 {
-	sample_psi(c->s->pressure.memory_some, c->s->pressure.memory, out);
+	pt_rule_sample_psi(c->s, PT_PSI_MEMORY, out);
 	add_faulters(c);
 }
 
@@ -225,7 +97,7 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
 {
 	size_t i;
 
-	sample_psi(c->s->pressure.io_some, c->s->pressure.io, out);
+	pt_rule_sample_psi(c->s, PT_PSI_IO, out);
 	for (i = 0; i < c->s->block_tasks.n; i++) {
 		const struct pt_block_task *t = &c->s->block_tasks.v[i];
 
@@ -412,7 +284,7 @@ const struct rule_def pt_rules[PT_NR_RULES] = {
 		.advice = "more runnable threads than CPUs: reduce the named tasks' parallelism, give them more CPUs, or lower their priority (nice, cgroup cpu.weight)",
 		.culprit_unit = "ms waited per s",
 		.def = { .warning = 10, .critical = 50 },
-		.rate = true, .sample = sample_runq,
+		.rate = true, .sample = pt_sample_runq,
 	},
 	[PT_RULE_CPU_PRESSURE] = {
 		.name = "cpu.pressure", .subsystem = "cpu", .unit = "%",
@@ -420,7 +292,7 @@ const struct rule_def pt_rules[PT_NR_RULES] = {
 		.advice = "tasks stall waiting for a CPU: add CPUs or cap the named tasks (cgroup cpu.max, cpu.weight)",
 		.culprit_unit = "% of time waiting",
 		.def = { .warning = 20, .critical = 50 },
-		.rate = true, .sample = sample_cpu_psi,
+		.rate = true, .sample = pt_sample_cpu_psi,
 	},
 	[PT_RULE_MAJOR_FAULTS] = {
 		.name = "memory.major_faults", .subsystem = "memory", .unit = "1/s",

@@ -76,6 +76,14 @@ void pt_rule_add_record(struct rule_ctx *c, const struct pt_record_type *rt,
 void pt_rule_say(struct rule_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The interval's PSI share of r (pt_pressure_of()) as the sample. */
+void pt_rule_sample_psi(const struct pt_snapshot *s, enum pt_psi_res r,
+			struct sample *out);
+
+/* rules_cpu.c: cpu.runq_latency and cpu.pressure, with their causes. */
+void pt_sample_runq(struct rule_ctx *c, struct sample *out);
+void pt_sample_cpu_psi(struct rule_ctx *c, struct sample *out);
+
 /* rules_cgroup.c: rules over cgroups and OOM kills. */
 void pt_sample_throttling(struct rule_ctx *c, struct sample *out);
 void pt_sample_oom_kills(struct rule_ctx *c, struct sample *out);

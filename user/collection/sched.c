@@ -19,6 +19,7 @@
 #include "names.h"
 #include "pt_hist.h"
 #include "sched.skel.h"
+#include "sysinfo.h"
 #include "util.h"
 
 /* One non-empty bucket of a thread's cumulative run-queue histogram. */
@@ -61,6 +62,8 @@ struct sched_priv {
 	unsigned int nr_cpus;
 	struct pt_sched_cpu_val *cpu_vals;	/* nr_cpus values read now */
 	struct pt_sched_cpu_val *cpu_prev;	/* ... and at the last read */
+	uint64_t *idle_now, *idle_prev;	/* /proc/stat idle ns per CPU */
+	bool idle_have;			/* idle_prev holds a reading */
 	struct thread_table threads;
 	/* final records of threads that ended during the interval */
 	PT_ARRAY(struct pt_sched_rec, dead);
@@ -246,7 +249,10 @@ static void sched_free(struct sched_priv *p)
 {
 	free(p->cpu_vals);
 	free(p->cpu_prev);
+	free(p->idle_now);
+	free(p->idle_prev);
 	p->cpu_vals = p->cpu_prev = NULL;
+	p->idle_now = p->idle_prev = NULL;
 	table_free(&p->threads);
 	free(p->dead.v);
 	memset(&p->dead, 0, sizeof(p->dead));
@@ -264,7 +270,12 @@ static int sched_start(struct pt_family *f, const struct pt_filter *flt,
 	p->pass_at = 0;
 	p->cpu_vals = calloc(flt->nr_cpus, sizeof(*p->cpu_vals));
 	p->cpu_prev = calloc(flt->nr_cpus, sizeof(*p->cpu_prev));
-	if (!p->cpu_vals || !p->cpu_prev) {
+	p->idle_now = calloc(flt->nr_cpus, sizeof(*p->idle_now));
+	p->idle_prev = calloc(flt->nr_cpus, sizeof(*p->idle_prev));
+	/* the first interval's idle time is from here */
+	p->idle_have = p->idle_prev &&
+		       !pt_read_cpu_idle(p->idle_prev, flt->nr_cpus);
+	if (!p->cpu_vals || !p->cpu_prev || !p->idle_now || !p->idle_prev) {
 		sched_free(p);
 		return -ENOMEM;
 	}
@@ -395,6 +406,8 @@ static void fill_task(struct sched_priv *p, struct pt_snapshot *s,
 		return;
 	t->id.pid = r->pid;
 	t->id.tgid = r->tgid;
+	t->policy = r->policy;
+	t->nice = r->nice;
 	pt_strlcpy(t->id.comm, r->comm, sizeof(t->id.comm));
 	pt_strlcpy(t->id.cgroup, pt_cgroup_path(r->cgroup_id),
 		   sizeof(t->id.cgroup));
@@ -646,14 +659,21 @@ static int collect_sites(struct sched_priv *p, struct pt_snapshot *s)
 	return 0;
 }
 
-/* Per CPU: this read minus the last. */
+/* Per CPU: this read minus the last.  Idle time from /proc/stat (idle
+ * and iowait ticks; the kernel's own accounting, not the sched program's:
+ * a CPU's on-CPU time here is only what its switches closed), so the
+ * rules can tell waits beside idle CPUs (confinement) from a shortage. */
 static int collect_cpus(struct sched_priv *p, struct pt_snapshot *s)
 {
 	int fd = bpf_map__fd(p->skel->maps.sched_cpus);
 	struct pt_sched_system *sys = &s->sched_sys;
 	uint32_t hist[PT_HIST_BUCKETS];
+	bool read, idle;
 	unsigned int c;
 
+	memcpy(p->idle_now, p->idle_prev, p->nr_cpus * sizeof(*p->idle_now));
+	read = !pt_read_cpu_idle(p->idle_now, p->nr_cpus);
+	idle = read && p->idle_have;
 	for (c = 0; c < p->nr_cpus; c++) {
 		struct pt_sched_cpu_val *v = &p->cpu_vals[c], *o = &p->cpu_prev[c];
 		struct pt_sched_cpu *out;
@@ -673,6 +693,9 @@ static int collect_cpus(struct sched_priv *p, struct pt_snapshot *s)
 		pt_lat_hist_add_fine(h, hist, out->runq_wait_ns);
 		pt_lat_hist_merge(&sys->runq_hist, h);
 		out->oncpu_ns = grown(v->oncpu_ns, &o->oncpu_ns);
+		/* a CPU that went offline and came back restarts its ticks */
+		if (idle && p->idle_now[c] >= p->idle_prev[c])
+			out->idle_ns = p->idle_now[c] - p->idle_prev[c];
 		out->runq_max_ns = interval_max(hist, v->max_epoch,
 						v->runq_max_ns, p->old_epoch);
 		out->runq_p50_ns = pt_hist_percentile(h, 0.50, out->runq_max_ns);
@@ -682,6 +705,11 @@ static int collect_cpus(struct sched_priv *p, struct pt_snapshot *s)
 		sys->oncpu_ns += out->oncpu_ns;
 		if (out->runq_max_ns > sys->runq_max_ns)
 			sys->runq_max_ns = out->runq_max_ns;
+	}
+	if (read) {
+		memcpy(p->idle_prev, p->idle_now,
+		       p->nr_cpus * sizeof(*p->idle_prev));
+		p->idle_have = true;
 	}
 	sys->runq_p50_ns = pt_hist_percentile(&sys->runq_hist, 0.50,
 					      sys->runq_max_ns);

@@ -112,6 +112,26 @@ int pt_read_cpu_times(struct pt_cpu_times *t)
 	return 0;
 }
 
+int pt_read_cpu_idle(uint64_t *idle_ns, unsigned int n)
+{
+	uint64_t ns_per_tick = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+	unsigned long long idle, iowait;
+	FILE *f = fopen("/proc/stat", "re");
+	char line[512];
+	unsigned int c;
+
+	if (!f)
+		return -errno;
+	/* "cpu" first, then "cpuN" for each online CPU, then the rest */
+	while (fgets(line, sizeof(line), f) && !strncmp(line, "cpu", 3)) {
+		if (sscanf(line, "cpu%u %*u %*u %*u %llu %llu", &c, &idle,
+			   &iowait) == 3 && c < n)
+			idle_ns[c] = (uint64_t)(idle + iowait) * ns_per_tick;
+	}
+	fclose(f);
+	return 0;
+}
+
 double pt_read_uptime(void)
 {
 	char buf[128];

@@ -32,6 +32,10 @@ struct pt_cpu_times {
 	unsigned long long busy, total;	/* jiffies since boot */
 };
 int pt_read_cpu_times(struct pt_cpu_times *t);
+/* Each online CPU's idle time (idle + iowait) in ns since boot, from
+ * /proc/stat's "cpuN" lines, into idle_ns[N] for N < n; offline CPUs'
+ * are left as they were.  0, or -errno when /proc/stat cannot be read. */
+int pt_read_cpu_idle(uint64_t *idle_ns, unsigned int n);
 /* Uptime seconds and 1-minute load; -1 where unknown. */
 double pt_read_uptime(void);
 double pt_read_loadavg1(void);

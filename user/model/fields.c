@@ -135,6 +135,8 @@ static const struct pt_field sched_task_fields[] = {
 	  .rate_col = { .title = "VCSW/s", .pos = 13, .width = 7, .drop = 8 } },
 	{ U64(struct pt_sched_task, invol_switches), .optional = true,
 	  .rate_col = { .title = "ICSW/s", .pos = 14, .width = 7, .drop = 8 } },
+	{ U32(struct pt_sched_task, policy), .optional = true },
+	{ INT(struct pt_sched_task, nice), .optional = true },
 	{ U64(struct pt_sched_task, steal_ns), .unit = PT_UNIT_NS,
 	  .optional = true,
 	  .rate_col = { .title = "STL%", .pos = 12, .width = 5, .drop = 7,
@@ -152,6 +154,8 @@ static const struct pt_field sched_cpu_fields[] = {
 	{ U64(struct pt_sched_cpu, runq_p99_ns), .unit = PT_UNIT_NS,
 	  .combine = PT_COMB_PCTL, .q = 0.99, .weight = "runq_count" },
 	{ U64(struct pt_sched_cpu, oncpu_ns), .unit = PT_UNIT_NS },
+	{ U64(struct pt_sched_cpu, idle_ns), .unit = PT_UNIT_NS,
+	  .optional = true },
 };
 
 static const struct pt_field sched_system_fields[] = {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The snapshot model: allocation, sorting, histogram percentiles. Pure. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
@@ -280,6 +281,26 @@ void pt_snapshot_sort(struct pt_snapshot *s)
 
 /* struct pt_loss as its counters, so no function lists them again. */
 #define LOSS_AT(l, k) (((uint64_t *)(l))[k])
+
+const char *pt_sched_policy_name(uint32_t policy, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		[PT_SCHED_NORMAL] = "SCHED_OTHER", [PT_SCHED_FIFO] = "SCHED_FIFO",
+		[PT_SCHED_RR] = "SCHED_RR", [PT_SCHED_BATCH] = "SCHED_BATCH",
+		[PT_SCHED_IDLE] = "SCHED_IDLE", [PT_SCHED_DEADLINE] = "SCHED_DEADLINE",
+	};
+
+	if (policy < sizeof(names) / sizeof(names[0]) && names[policy])
+		return names[policy];
+	snprintf(buf, len, "policy %u", policy);
+	return buf;
+}
+
+bool pt_sched_policy_rt(uint32_t policy)
+{
+	return policy == PT_SCHED_FIFO || policy == PT_SCHED_RR ||
+	       policy == PT_SCHED_DEADLINE;
+}
 
 double pt_pressure_of(const struct pt_pressure *p, enum pt_psi_res r)
 {

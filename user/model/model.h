@@ -101,6 +101,11 @@ struct pt_sched_task {
 	uint64_t io_waits, mem_waits, lock_waits;	/* blocked episodes ended */
 	uint64_t vol_switches, invol_switches;
 	uint64_t steal_ns;	/* on a CPU the hypervisor took (not run time) */
+	/* scheduling class at the interval's end (or its exit): policy as
+	 * sched_setscheduler(2) numbers it, nice -20..19 (its weight under
+	 * SCHED_NORMAL/BATCH); 0 and 0 in traces older than them */
+	uint32_t policy;
+	int nice;
 	struct pt_lat_sparse runq_hist;	/* its waits of the interval */
 };
 
@@ -109,6 +114,9 @@ struct pt_sched_cpu {
 	uint64_t runq_wait_ns, runq_count, runq_max_ns;
 	uint64_t runq_p50_ns, runq_p99_ns;
 	uint64_t oncpu_ns;
+	/* idle (and iowait) time in the interval, from /proc/stat's ticks;
+	 * 0 in the first interval after a failed read */
+	uint64_t idle_ns;
 	struct pt_lat_hist runq_hist;	/* waits that ended on it */
 };
 
@@ -121,6 +129,16 @@ struct pt_sched_cpu {
 #define PT_LE_MIN_LOG2 10		/* 1.024 us */
 #define PT_LE_MAX_LOG2 35		/* 34.4 s */
 #define PT_LE_BUCKETS (PT_LE_MAX_LOG2 - PT_LE_MIN_LOG2 + 2)
+
+/* sched_setscheduler(2)'s policies */
+enum pt_sched_policy {
+	PT_SCHED_NORMAL = 0, PT_SCHED_FIFO = 1, PT_SCHED_RR = 2,
+	PT_SCHED_BATCH = 3, PT_SCHED_IDLE = 5, PT_SCHED_DEADLINE = 6,
+};
+/* "SCHED_FIFO", ...; "policy N" for another number (buf) */
+const char *pt_sched_policy_name(uint32_t policy, char *buf, size_t len);
+/* FIFO, RR, DEADLINE: it preempts every normal thread on its CPU */
+bool pt_sched_policy_rt(uint32_t policy);
 
 /* Why a thread's time went where it did (enum pt_wait_class in
  * include/perftop.h has the same order). */
