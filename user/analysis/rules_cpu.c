@@ -156,43 +156,75 @@ static bool confined(const struct pt_snapshot *s, char *advice, size_t len)
 	return true;
 }
 
+/* Tasks split by a predicate: the sum of in_val over those it holds for
+ * (top: the largest), of out_val over the others. */
+struct tally {
+	const struct pt_sched_task *top;
+	double in, out, top_val;
+};
+
+typedef double (*task_val)(const struct pt_sched_task *t, bool classes);
+
+static struct tally tally(const struct pt_snapshot *s, bool classes,
+			  bool (*pred)(const struct pt_sched_task *),
+			  task_val in_val, task_val out_val)
+{
+	struct tally r = { 0 };
+	size_t i;
+
+	for (i = 0; i < s->sched_tasks.n; i++) {
+		const struct pt_sched_task *t = &s->sched_tasks.v[i];
+		double v;
+
+		if (!pred(t)) {
+			r.out += out_val(t, classes);
+			continue;
+		}
+		v = in_val(t, classes);
+		r.in += v;
+		if (!r.top || v > r.top_val) {
+			r.top = t;
+			r.top_val = v;
+		}
+	}
+	return r;
+}
+
+static double oncpu(const struct pt_sched_task *t, bool classes)
+{
+	(void)classes;
+	return (double)t->oncpu_ns;
+}
+
+static bool real_time(const struct pt_sched_task *t)
+{
+	return pt_sched_policy_rt(t->policy);
+}
+
 /*
  * Real-time threads holding CPUs: a SCHED_FIFO, RR or DEADLINE thread runs
  * ahead of every normal thread on its CPU whatever their nice or weight
  * (sched_rt_runtime_us, 95% by default, is a budget a CPU may borrow from
  * the others: a FIFO spinner here ran 999 ms/s of its CPU, two normal
  * spinners pinned beside it none), so the waiters are its victims and
- * "lower their priority" is wrong.  When real-time threads in the snapshot ran at
- * least half a CPU in the interval while others waited for CPUs, the
- * advice names the busiest one.  Under -p/-c a real-time thread outside
- * the filter is not in the snapshot and is not named.
+ * "lower their priority" is wrong.  When real-time threads in the
+ * snapshot ran at least half a CPU in the interval while others waited
+ * for CPUs, the advice names the busiest one.  Under -p/-c a real-time
+ * thread outside the filter is not in the snapshot and is not named.
  */
 static bool rt_explains(const struct pt_snapshot *s, bool classes,
 			char *advice, size_t len)
 {
-	const struct pt_sched_task *top = NULL;
-	double rt = 0, wait = 0, secs = pt_rule_interval_s(s);
+	struct tally rt = tally(s, classes, real_time, oncpu, cpu_wait);
+	double secs = pt_rule_interval_s(s);
 	char pol[24];
-	size_t i;
 
-	for (i = 0; i < s->sched_tasks.n; i++) {
-		const struct pt_sched_task *t = &s->sched_tasks.v[i];
-
-		if (!pt_sched_policy_rt(t->policy)) {
-			wait += cpu_wait(t, classes);
-			continue;
-		}
-		rt += (double)t->oncpu_ns;
-		if (!top || t->oncpu_ns > top->oncpu_ns)
-			top = t;
-	}
-	if (!top || rt * 2 < (double)s->interval_ns || !wait)
+	if (!rt.top || rt.in * 2 < (double)s->interval_ns || !rt.out)
 		return false;
 	snprintf(advice, len, "real-time threads ran %.0f ms/s (most: %s[%u], %s, %.0f ms/s) and run ahead of every normal thread on their CPUs: the named threads wait %.0f ms/s behind them whatever their nice or cpu.weight; make the real-time work block or yield, run it as a normal thread (chrt -o -p 0 PID), or keep it off their CPUs",
-		 rt / NS_PER_MS / secs, top->id.comm, top->id.pid,
-		 pt_sched_policy_name(top->policy, pol, sizeof(pol)),
-		 (double)top->oncpu_ns / NS_PER_MS / secs,
-		 wait / NS_PER_MS / secs);
+		 rt.in / NS_PER_MS / secs, rt.top->id.comm, rt.top->id.pid,
+		 pt_sched_policy_name(rt.top->policy, pol, sizeof(pol)),
+		 rt.top_val / NS_PER_MS / secs, rt.out / NS_PER_MS / secs);
 	return true;
 }
 
@@ -212,31 +244,20 @@ static bool low_priority(const struct pt_sched_task *t)
 static bool low_priority_waits(const struct pt_snapshot *s, bool classes,
 			       char *advice, size_t len)
 {
-	const struct pt_sched_task *top = NULL;
-	double low = 0, wait = 0, secs = pt_rule_interval_s(s);
+	struct tally low = tally(s, classes, low_priority, cpu_wait, cpu_wait);
+	double secs = pt_rule_interval_s(s);
 	char pol[24];
-	size_t i;
 
-	for (i = 0; i < s->sched_tasks.n; i++) {
-		const struct pt_sched_task *t = &s->sched_tasks.v[i];
-		double w = cpu_wait(t, classes);
-
-		wait += w;
-		if (!low_priority(t))
-			continue;
-		low += w;
-		if (!top || w > cpu_wait(top, classes))
-			top = t;
-	}
-	if (!top || low * 2 < wait)
+	if (!low.top || low.in < low.out)
 		return false;
-	if (top->policy == PT_SCHED_IDLE)
+	if (low.top->policy == PT_SCHED_IDLE)
 		pt_strlcpy(pol, "SCHED_IDLE", sizeof(pol));
 	else
-		snprintf(pol, sizeof(pol), "nice %d", top->nice);
+		snprintf(pol, sizeof(pol), "nice %d", low.top->nice);
 	snprintf(advice, len, "most of the wait for CPUs (%.0f of %.0f ms/s) is of low-priority threads (most: %s[%u], %s): they give way to the other threads by design; if their work matters, raise its priority (renice, cgroup cpu.weight) or add CPUs, else this wait is the intent",
-		 low / NS_PER_MS / secs, wait / NS_PER_MS / secs, top->id.comm,
-		 top->id.pid, pol);
+		 low.in / NS_PER_MS / secs,
+		 (low.in + low.out) / NS_PER_MS / secs, low.top->id.comm,
+		 low.top->id.pid, pol);
 	return true;
 }
 
