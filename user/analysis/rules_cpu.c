@@ -120,8 +120,8 @@ static bool cpu_busy(const struct pt_sched_cpu *c, double interval_ns)
  * Do threads wait for CPUs while other CPUs sit idle?  Then CPUs are not
  * short: the waiting threads cannot move to the idle ones (CPU affinity,
  * a cpuset), which the load balancer otherwise does within milliseconds
- * (3 spinners pinned to one CPU of two here: 0.99 s/s of wait on it, the
- * other 97% idle; unpinned they spread at once).  Judged per CPU, from
+ * (3 spinners pinned to one CPU of two here: 2.0 s/s of wait on it, the
+ * other 98% idle; unpinned they spread at once).  Judged per CPU, from
  * /proc/stat's idle time (pt_sched_cpu.idle_ns): some CPU idle at least
  * half the interval, and the CPUs idle that long hold at most a tenth of
  * the interval's run-queue wait (waits ended on them).  A machine loaded

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,9 +123,11 @@ int pt_read_cpu_idle(uint64_t *idle_ns, unsigned int n)
 
 	if (!f)
 		return -errno;
-	/* "cpu" first, then "cpuN" for each online CPU, then the rest */
+	/* "cpu" first, then "cpuN" for each online CPU, then the rest; the
+	 * digit check, or %u would read the sum line's user ticks as N */
 	while (fgets(line, sizeof(line), f) && !strncmp(line, "cpu", 3)) {
-		if (sscanf(line, "cpu%u %*u %*u %*u %llu %llu", &c, &idle,
+		if (isdigit((unsigned char)line[3]) &&
+		    sscanf(line, "cpu%u %*u %*u %*u %llu %llu", &c, &idle,
 			   &iowait) == 3 && c < n)
 			idle_ns[c] = (uint64_t)(idle + iowait) * ns_per_tick;
 	}
