@@ -93,6 +93,12 @@ if (rx, tx) != (1_000_003, 2_000_029):
     bad.append(f"rx/tx {rx}/{tx}, want 1000003/2000029")
 if tgids != {worker}:
     bad.append(f"tgids {tgids}, want only {worker}")
+import json
+with open(trace) as f:
+    header = json.loads(f.readline())
+owner = header["probes"]["tcp"].get("owner")
+if owner != mode:
+    bad.append(f"the header's tcp owner mode is {owner!r}, want {mode!r}")
 loss = (end_line(trace) or {}).get("loss")
 if loss is None or any(loss.values()):
     bad.append(f"loss reported: {loss}")

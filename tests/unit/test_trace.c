@@ -295,12 +295,52 @@ static void test_bad_files(void **state)
 	free(trace);
 }
 
+/* The tcp family's --tcp-owner mode rides in its probe object, read back
+ * only as one of its two values. */
+static void test_header_tcp_owner(void **state)
+{
+	const char *const modes[] = { "thread", "process", "bogus" };
+	const char *const want[] = { "thread", "process", "" };
+	struct pt_header h = { .nr_cpus = 2, .interval_ns = 1000000000,
+			       .start_time_ns = 1700000000000000000ull }, back;
+	char err[256];
+	int i;
+
+	(void)state;
+	strcpy(h.hostname, "host");
+	strcpy(h.kernel, "6.1");
+	h.probes[PT_TCP].requested = true;
+	for (i = 0; i < 3; i++) {
+		cJSON *o, *tcp;
+
+		strcpy(h.tcp_owner, "thread");
+		o = pt_json_header(&h);
+		tcp = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "probes"), "tcp");
+		cJSON_ReplaceItemInObject(tcp, "owner", cJSON_CreateString(modes[i]));
+		memset(&back, 0, sizeof(back));
+		assert_int_equal(pt_json_parse_header(o, &back, err, sizeof(err)), 0);
+		assert_string_equal(back.tcp_owner, want[i]);
+		cJSON_Delete(o);
+	}
+	/* not written when the family was not requested */
+	h.probes[PT_TCP].requested = false;
+	{
+		cJSON *o = pt_json_header(&h);
+		char *text = cJSON_PrintUnformatted(o);
+
+		assert_null(strstr(text, "owner"));
+		free(text);
+		cJSON_Delete(o);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_and_roundtrip),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_header_tcp_owner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,6 +146,8 @@ static void fill_header(struct pt_collector *c, const struct pt_opts *o)
 		pt_strlcpy(h->filter_cgroup, o->cgroup, sizeof(h->filter_cgroup));
 	pt_strlcpy(h->cgroup_hierarchy, pt_cgroup_hier_name(),
 		   sizeof(h->cgroup_hierarchy));
+	pt_strlcpy(h->tcp_owner, o->tcp_owner_thread ? "thread" : "process",
+		   sizeof(h->tcp_owner));
 }
 
 static void start_family(struct pt_collector *c, enum pt_family_id id,

@@ -359,6 +359,8 @@ struct pt_header {
 	/* Hierarchy naming tasks' cgroups: "v2", "v1:cpu", "v1:memory";
 	 * "" in traces older than the field. */
 	char cgroup_hierarchy[16];
+	/* --tcp-owner: "process" or "thread"; "" in older traces */
+	char tcp_owner[8];
 };
 
 #define PT_ARRAY(type, name) \

@@ -200,6 +200,8 @@ cJSON *pt_json_header(const struct pt_header *h)
 		cJSON_AddBoolToObject(p, "ok", ps->ok);
 		if (ps->error[0])
 			add_str(p, "error", ps->error);
+		if (i == PT_TCP && h->tcp_owner[0])
+			cJSON_AddStringToObject(p, "owner", h->tcp_owner);
 	}
 	filters = cJSON_AddObjectToObject(o, "filters");
 	pids = cJSON_AddArrayToObject(filters, "pids");
@@ -740,6 +742,12 @@ int pt_json_parse_header(const cJSON *o, struct pt_header *h, char *err,
 		v = cJSON_GetObjectItemCaseSensitive(p, "error");
 		if (cJSON_IsString(v))
 			pt_strlcpy(ps->error, v->valuestring, sizeof(ps->error));
+		v = cJSON_GetObjectItemCaseSensitive(p, "owner");
+		if (i == PT_TCP && cJSON_IsString(v) &&
+		    (!strcmp(v->valuestring, "process") ||
+		     !strcmp(v->valuestring, "thread")))
+			pt_strlcpy(h->tcp_owner, v->valuestring,
+				   sizeof(h->tcp_owner));
 	}
 	filters = cJSON_GetObjectItemCaseSensitive(o, "filters");
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(filters, "pids")) {
