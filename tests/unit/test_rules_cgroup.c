@@ -362,6 +362,31 @@ static void test_runq_rt_and_nice(void **state)
 	assert_advice(nice9_case, "more runnable threads than CPUs");
 }
 
+/* perftop's own process among the waiters: never a culprit */
+static void self_case(struct pt_snapshot *s, unsigned int seq)
+{
+	unthrottled_case(s, seq);
+	s->self_tgid = 100;
+}
+
+static void test_self_not_culprit(void **state)
+{
+	const struct pt_window_finding *out, *f;
+	struct pt_window *w;
+	size_t n, i, r;
+
+	(void)state;
+	w = window_of(5, self_case, &out, &n);
+	for (r = 0; r < n; r++)
+		for (i = 0; i < (size_t)out[r].f.nr_culprits; i++)
+			assert_int_not_equal(out[r].f.culprits[i].task.tgid, 100);
+	f = find(out, n, "cpu.runq_latency");
+	assert_non_null(f);
+	assert_int_equal(f->f.nr_culprits, 1);
+	assert_int_equal(f->f.culprits[0].task.pid, 101);
+	pt_window_free(w);
+}
+
 static void thrashing_oom_case(struct pt_snapshot *s, unsigned int seq)
 {
 	struct pt_cgroup *g;
@@ -555,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_runq_unthrottled),
 		cmocka_unit_test(test_runq_confined),
 		cmocka_unit_test(test_runq_rt_and_nice),
+		cmocka_unit_test(test_self_not_culprit),
 		cmocka_unit_test(test_thrashing_and_oom),
 		cmocka_unit_test(test_thrashing_machine),
 		cmocka_unit_test(test_node_names),

@@ -48,6 +48,7 @@ static char *make_trace(bool with_end)
 
 	strcpy(h.hostname, "host");
 	strcpy(h.kernel, "6.1");
+	h.perftop_pid = 4242;
 	h.probes[PT_SCHED].requested = h.probes[PT_SCHED].ok = true;
 	strcpy(h.probes[PT_SCHED].attach, "tp_btf");
 	lines[n++] = line_of(pt_json_header(&h));
@@ -170,6 +171,10 @@ static void test_good_and_roundtrip(void **state)
 			    sizeof(weird_comm_read));
 	assert_string_equal(rec.snaps[1].sched_tasks.v[0].id.cgroup, "/x\"y\\z\n\x02");
 	assert_int_equal(rec.snaps[1].sched_tasks.v[0].runq_wait_ns, 123456789);
+	/* the recorder's pid, on every snapshot for the rules */
+	assert_int_equal(rec.header.perftop_pid, 4242);
+	assert_int_equal(rec.snaps[0].self_tgid, 4242);
+	assert_int_equal(rec.snaps[1].self_tgid, 4242);
 	pt_recording_free(&rec);
 	/* blank lines before the header (an editor, a shell's echo) are
 	 * skipped like blank lines anywhere else */

@@ -88,6 +88,11 @@ void pt_rule_add_entity(struct rule_ctx *c, const char *key,
 
 	if (!c->ents)
 		return;
+	/* perftop's own threads wait with the rest (a fork storm named it
+	 * among the most affected): not the culprits an SRE looks for */
+	if (who->kind == PT_CULPRIT_TASK && c->s->self_tgid &&
+	    who->task.tgid == c->s->self_tgid)
+		return;
 	e = table_get(c->ents, key);
 	if (!e) {
 		c->err = -ENOMEM;

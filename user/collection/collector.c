@@ -148,6 +148,7 @@ static void fill_header(struct pt_collector *c, const struct pt_opts *o)
 		   sizeof(h->cgroup_hierarchy));
 	pt_strlcpy(h->tcp_owner, o->tcp_owner_thread ? "thread" : "process",
 		   sizeof(h->tcp_owner));
+	h->perftop_pid = (uint32_t)getpid();
 }
 
 static void start_family(struct pt_collector *c, enum pt_family_id id,
@@ -398,6 +399,7 @@ int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s)
 		}
 	}
 	s->seq = ++c->seq;
+	s->self_tgid = c->header.perftop_pid;
 	s->ts_ns = now;
 	s->time_ns = pt_now_real_ns();
 	collect_loss(c, &s->loss);

@@ -137,6 +137,7 @@ void pt_snapshot_reset(struct pt_snapshot *s)
 #undef RESET
 	s->seq = s->time_ns = s->ts_ns = s->interval_ns = 0;
 	s->families = 0;
+	s->self_tgid = 0;
 	memset(&s->sched_sys, 0, sizeof(s->sched_sys));
 	s->fault_minor = s->fault_major = 0;
 	s->oom.kills = 0;

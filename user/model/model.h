@@ -361,6 +361,7 @@ struct pt_header {
 	char cgroup_hierarchy[16];
 	/* --tcp-owner: "process" or "thread"; "" in older traces */
 	char tcp_owner[8];
+	uint32_t perftop_pid;	/* the recorder's own process; 0: unknown */
 };
 
 #define PT_ARRAY(type, name) \
@@ -372,6 +373,9 @@ struct pt_snapshot {
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC at interval end */
 	uint64_t interval_ns;	/* length actually covered */
 	unsigned int families;	/* mask of families that produced data */
+	/* perftop's own process (the header's perftop_pid; not in the JSON
+	 * snapshot): its threads are never named culprits; 0: unknown */
+	uint32_t self_tgid;
 
 	PT_ARRAY(struct pt_sched_task, sched_tasks);
 	PT_ARRAY(struct pt_sched_cpu, sched_cpus);

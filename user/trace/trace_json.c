@@ -184,6 +184,8 @@ cJSON *pt_json_header(const struct pt_header *h)
 	cJSON_AddNumberToObject(o, "interval_ns", (double)h->interval_ns);
 	if (h->cgroup_hierarchy[0])
 		cJSON_AddStringToObject(o, "cgroup_hierarchy", h->cgroup_hierarchy);
+	if (h->perftop_pid)
+		cJSON_AddNumberToObject(o, "perftop_pid", h->perftop_pid);
 	probes = cJSON_AddObjectToObject(o, "probes");
 	for (i = 0; i < PT_NR_FAMILIES; i++) {
 		const struct pt_probe_status *ps = &h->probes[i];
@@ -693,7 +695,7 @@ int pt_json_parse_header(const cJSON *o, struct pt_header *h, char *err,
 {
 	const cJSON *v, *probes, *filters;
 	char fmt[32], start[64];
-	uint64_t ver, ncpu;
+	uint64_t ver, ncpu, pid;
 	int i;
 
 	memset(h, 0, sizeof(*h));
@@ -721,6 +723,9 @@ int pt_json_parse_header(const cJSON *o, struct pt_header *h, char *err,
 	if (cJSON_IsString(v))
 		pt_strlcpy(h->cgroup_hierarchy, v->valuestring,
 			   sizeof(h->cgroup_hierarchy));
+	v = cJSON_GetObjectItemCaseSensitive(o, "perftop_pid");
+	if (v && get_uint(v, UINT32_MAX, &pid))
+		h->perftop_pid = (uint32_t)pid;
 	if (pt_parse_rfc3339(start, &h->start_time_ns)) {
 		snprintf(err, errlen, "start_time: not an RFC 3339 UTC time");
 		return -EINVAL;

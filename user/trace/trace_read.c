@@ -282,6 +282,7 @@ static int visit_line(struct file_state *fs, const cJSON *o, long line,
 		snprintf(err, errlen, "line %ld: %s", line, why);
 		rc = -EINVAL;
 	} else if (!rd->range || pt_range_has(rd->range, &s)) {
+		s.self_tgid = fs->header.perftop_pid;
 		rc = rd->snapshot(rd->ctx, &s);
 		if (rc == -ENOMEM)
 			snprintf(err, errlen, "out of memory at line %ld", line);
