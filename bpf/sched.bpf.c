@@ -5,7 +5,8 @@
  * memory, on a lock, other sleep), its run-queue waits, and its voluntary
  * and involuntary switches; per CPU, run-queue wait and busy time.
  *
- * One hot hook: sched_switch.  The kernel already timestamps what we need in
+ * One hot hook: sched_switch (and sched_waking, which returns at once
+ * unless the waker is in a futex wake: on_waking()).  The kernel already timestamps what we need in
  * each task's sched_info (CONFIG_SCHED_INFO, which schedstat and delay
  * accounting use): last_queued is when the task became runnable (woken, or
  * switched out while runnable), last_arrival when it was last switched in,
@@ -46,9 +47,16 @@
 #define ST(class) ((class) + 1)
 #define ST_DEAD 0x80
 
+/* sched_acc.fx_flags: asleep in an untimed futex wait that is not a
+ * mutex's (FX_EVENT), which its waker made a lock wait (FX_LOCK) */
+#define FX_EVENT 1
+#define FX_LOCK 2
+
 /* What a wait's split needs, apart from the counters. */
 struct acc_head {
 	__u8 state;		/* ST_* */
+	__u8 fx_flags;
+	__u64 fx_mid;
 	__u32 max_epoch;
 	__u64 since;		/* rq clock when `state` began */
 	__u64 thr_base;		/* throttled clock of thr_cfs at wait start */
@@ -63,7 +71,7 @@ struct sched_acc {
 	__u32 seq;		/* odd while the thread's own hooks write */
 	__u32 emitted;		/* seq at the iterator's last record */
 	__u8 state;		/* ST_* */
-	__u8 pad0;
+	__u8 fx_flags;		/* FX_*: its futex event wait (waker writes) */
 	__u8 reclaim_depth;	/* inside direct reclaim / compaction */
 	__u8 reclaim_off;	/* ... and switched out there */
 	__u64 reclaim_t0;	/* ktime the current on-CPU part began */
@@ -71,6 +79,10 @@ struct sched_acc {
 	__u64 steal_base;	/* its CPU's steal clock at switch-in */
 	__u64 lock_addr;	/* kernel lock it waits for (contention_begin
 				 * without LCB_F_SPIN), until contention_end */
+	__u64 fx_addr;		/* futex word of its current event wait */
+	__u64 fx_mid;		/* FX_LOCK: rq clock the lock part begins */
+	__u64 fx_recent[2];	/* futex words of its last two event waits,
+				 * newest first: it contends for them */
 	__u32 max_epoch;	/* runq_max_ns is of this epoch's waits */
 	__u64 since;		/* rq clock when `state` began */
 	__u64 thr_base;		/* throttled clock of thr_cfs at wait start */
@@ -358,12 +370,21 @@ static __always_inline void seq_write(struct sched_acc *a)
 #define NR_FUTEX 202
 #define NR_FUTEX_WAITV 449
 #define REGS_SYSCALL_FIELD orig_ax
+#define REGS_ARG1 di
+#define REGS_ARG2 si
+#define REGS_ARG3 dx
 #define REGS_ARG4 r10
+#define REGS_ARG5 r8
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_FUTEX 98
 #define NR_FUTEX_WAITV 449
 #define REGS_SYSCALL_FIELD syscallno
+/* x0 is the return value once the call returns; orig_x0 keeps arg 1 */
+#define REGS_ARG1 orig_x0
+#define REGS_ARG2 regs[1]
+#define REGS_ARG3 regs[2]
 #define REGS_ARG4 regs[3]
+#define REGS_ARG5 regs[4]
 #endif
 
 /* The user registers of the thread being switched out, NULL for a kernel
@@ -379,24 +400,76 @@ static __always_inline struct pt_regs *cur_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(cur);
 }
 
+/* futex(2) commands and the futex2 calls (include/uapi/linux/futex.h,
+ * the syscall tables; futex_wake and futex_wait are 6.7+, the same
+ * numbers on every architecture) */
+#define NR_FUTEX_WAKE 454
+#define NR_FUTEX_WAIT 455
+#define FUTEX_CMD_MASK 0x7f	/* less FUTEX_PRIVATE_FLAG, _CLOCK_REALTIME */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
+#define FUTEX_LOCK_PI 6
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_LOCK_PI2 13
+/* the futex word of a mutex with waiters (0 free, 1 locked, 2 locked and
+ * contended: Drepper's "Futexes Are Tricky", glibc's lll_lock, Rust's
+ * std Mutex, Go's runtime locks), the value such a waiter expects */
+#define FUTEX_CONTENDED 2
+
+/*
+ * A futex wait on `addr` expecting `val`.  A mutex's waiter expects the
+ * contended value: a lock wait, with or without a deadline
+ * (pthread_mutex_timedlock).  Any other wait with a timeout waits for an
+ * event or a deadline (a condition variable's timed wait, Java's
+ * parkNanos, a pool polling for work): sleep.  An untimed one may be
+ * either: a semaphore or condition variable serves as a lock (CPython's
+ * Lock is a semaphore) and as a queue a pool waits on for work, and the
+ * waiter's arguments cannot tell them apart.  Its waker can: a lock is
+ * released by a thread that contends for it, so has waited on the same
+ * word itself; work is handed over by a producer, which waits elsewhere.
+ * So it sleeps as an event wait (FX_EVENT) until the futex wake that ends
+ * it, and on_waking() makes it a lock wait when the waker's own last
+ * event waits were on this word.  Counted as lock waits whole, a Python
+ * pool fed every 2 ms read 1458 ms/s of lock contention, WARNING; 8
+ * threads polling a condition variable with 50 ms timeouts read 8 s/s,
+ * CRITICAL.
+ */
+static __always_inline __u32 futex_class(struct sched_acc *a, __u64 addr,
+					 __u64 val, __u64 timeout)
+{
+	if ((__u32)val == FUTEX_CONTENDED)
+		return PT_WAIT_LOCK;
+	if (timeout)
+		return PT_WAIT_SLEEP;
+	a->fx_addr = addr;
+	a->fx_flags = FX_EVENT;
+	if (a->fx_recent[0] != addr) {
+		a->fx_recent[1] = a->fx_recent[0];
+		a->fx_recent[0] = addr;
+	}
+	return PT_WAIT_SLEEP;
+}
+
 /*
  * Why prev sleeps.  Memory first: a refault wait (thrashing) sets both
  * in_memstall and in_iowait, and the cause is memory.  Then the task's
  * own I/O flag, a kernel lock it contends for, and the system call it
- * sleeps in.  futex() and futex_waitv() are lock waits when untimed: a
- * mutex is taken without a deadline (glibc's pthread_mutex_lock, C++'s
- * std::mutex, Rust's and Go's runtime locks, CPython's Lock.acquire()),
- * while a wait with a timeout (the 4th argument of both calls) waits for
- * an event or a deadline: a condition variable's timed wait, Java's
- * parkNanos, a pool polling for work.  Counted as lock, 8 threads of an
- * idle pool polling with 50 ms timeouts read 8 s/s of lock contention,
- * CRITICAL; now they are sleep (a timed pthread_mutex_timedlock is too).
+ * sleeps in: a futex wait as futex_class() says, a priority-inheritance
+ * futex (FUTEX_LOCK_PI: a PI mutex) always a lock.  futex_waitv() (wait
+ * for any of several words) is an event wait on its vector: it is never
+ * a waker's word, so a sleep.
  */
 static __always_inline __u32 sleep_class(struct task_struct *t,
 					 struct sched_acc *a, bool btf)
 {
 	struct pt_regs *regs;
 	long nr;
+	__u32 cmd;
 
 	if (btf ? BPF_CORE_READ_BITFIELD(t, in_memstall) :
 		  BPF_CORE_READ_BITFIELD_PROBED(t, in_memstall))
@@ -411,10 +484,105 @@ static __always_inline __u32 sleep_class(struct task_struct *t,
 	if (!regs)
 		return PT_WAIT_SLEEP;
 	nr = regs->REGS_SYSCALL_FIELD;
-	if (nr == NR_FUTEX || nr == NR_FUTEX_WAITV)
-		return regs->REGS_ARG4 ? PT_WAIT_SLEEP : PT_WAIT_LOCK;
+	if (nr == NR_FUTEX) {
+		cmd = regs->REGS_ARG2 & FUTEX_CMD_MASK;
+		if (cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2)
+			return PT_WAIT_LOCK;
+		if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
+			return futex_class(a, regs->REGS_ARG1, regs->REGS_ARG3,
+					   regs->REGS_ARG4);
+		return PT_WAIT_SLEEP;	/* FUTEX_WAIT_REQUEUE_PI: a condvar */
+	}
+	if (nr == NR_FUTEX_WAIT)
+		return futex_class(a, regs->REGS_ARG1, regs->REGS_ARG2,
+				   regs->REGS_ARG5);
 #endif
 	return PT_WAIT_SLEEP;
+}
+
+/*
+ * A thread wakes another (sched_waking runs in the waker, before the
+ * wakee is queued).  If the wakee sleeps in an event wait (futex_class())
+ * and the waker is in a futex wake whose thread waited on the same word
+ * in its own last two event waits, the wait was for a lock the waker
+ * held: from the interval boundary before the wake (the iterator may have
+ * shown the wait as sleep up to there) it is a lock wait.  Only this byte
+ * and fx_mid of the wakee are written, and only while it is asleep in
+ * that wait (FX_EVENT, set by its switch-out; its switch-in clears it):
+ * the wakee's own hooks do not run until this wake has queued it.  A wake
+ * racing the wakee's switch-out (it set FX_EVENT after this read) leaves
+ * that one wait a sleep.  Its cost where it matters least: every other
+ * wake returns after reading the waker's system call number.
+ */
+static __always_inline void on_waking(struct task_struct *p, bool btf)
+{
+	struct pt_regs *regs = cur_regs();
+	struct sched_acc *a, *w;
+	__u32 pid, wpid;
+	long nr;
+
+	if (!regs)
+		return;
+	nr = regs->REGS_SYSCALL_FIELD;
+	if (nr != NR_FUTEX && nr != NR_FUTEX_WAKE)
+		return;
+	pid = PT_BTF_READ(btf, p, pid);
+	if (btf)
+		a = bpf_task_storage_get(&sched_store, p, NULL, 0);
+	else
+		a = bpf_map_lookup_elem(&sched_hash, &pid);
+	if (!a || a->fx_flags != FX_EVENT || !a->fx_addr)
+		return;
+	if (btf) {
+		w = bpf_task_storage_get(&sched_store,
+					 bpf_get_current_task_btf(), NULL, 0);
+	} else {
+		wpid = (__u32)bpf_get_current_pid_tgid();
+		w = bpf_map_lookup_elem(&sched_hash, &wpid);
+	}
+	if (!w || (w->fx_recent[0] != a->fx_addr &&
+		   w->fx_recent[1] != a->fx_addr))
+		return;
+	a->fx_mid = last_boundary;
+	/* fx_mid before the flag: in this order on x86 (TSO); a CPU that
+	 * reorders them can show the iterator the flag with an older fx_mid,
+	 * which counts more of a wait that spans a boundary as lock */
+	asm volatile("" ::: "memory");
+	a->fx_flags = FX_EVENT | FX_LOCK;
+}
+
+/*
+ * The part of a sleep [since, woke) that is sleep and the part that is a
+ * lock wait: an event wait its waker made a lock wait is one from fx_mid
+ * (not before the sleep began), the rest sleep.
+ */
+static __always_inline __u64 lock_part(__u8 flags, __u64 mid, __u64 since,
+				       __u64 woke)
+{
+	if (!(flags & FX_LOCK) || woke <= since)
+		return 0;
+	if (mid < since)
+		mid = since;
+	return woke > mid ? woke - mid : 0;
+}
+
+/* A sleep of class st - 1 from since to woke, ended: credited, with its
+ * lock part (lock_part()) as a lock wait.  Returns that part. */
+static __always_inline __u64 credit_sleep(struct pt_sched_cum *c, __u32 st,
+					  __u8 flags, __u64 mid, __u64 since,
+					  __u64 woke)
+{
+	__u64 lk = st == ST(PT_WAIT_SLEEP) ?
+		   lock_part(flags, mid, since, woke) : 0;
+
+	c->ns[(st - 1) & 7] += woke - since - lk;
+	if (lk) {
+		c->ns[PT_WAIT_LOCK] += lk;
+		c->waits[PT_WAIT_LOCK]++;
+	} else {
+		c->waits[(st - 1) & 7]++;
+	}
+	return lk;
 }
 
 /* ---- the switch ---- */
@@ -517,8 +685,7 @@ static __always_inline void unseen_in(struct sched_acc *a,
 		wait = d - a->run_delay_mark;
 	if (st != ST(PT_WAIT_RUNQ)) {
 		woke = at - since > wait ? at - wait : since;
-		a->c.ns[(st - 1) & 7] += woke - since;
-		a->c.waits[(st - 1) & 7]++;
+		credit_sleep(&a->c, st, a->fx_flags, a->fx_mid, since, woke);
 	}
 	/* split as account_in() does, with the cfs_rq's throttled clock
 	 * read now: the thread ran from `at` to now, so it grew by nothing
@@ -530,6 +697,7 @@ static __always_inline void unseen_in(struct sched_acc *a,
 			    at - woke, btf);
 	add_runq_wait(a, cv, wait, epoch);
 	a->state = ST(PT_WAIT_ONCPU);
+	a->fx_flags = 0;
 	a->since = at;
 	a->steal_base = steal;
 	a->run_delay_mark = d;
@@ -597,6 +765,7 @@ static __always_inline void account_out(struct task_struct *prev,
 		a->c.vol_switches++;
 	else
 		a->c.invol_switches++;
+	a->fx_flags = 0;	/* futex_class() sets it for an event wait */
 	if (prev_state == 0)
 		a->state = ST(PT_WAIT_RUNQ);	/* preempted, yielded, throttled */
 	else
@@ -719,8 +888,13 @@ static __always_inline void account_in(struct task_struct *next,
 		__u64 woke = !queued ? now : now - wait > since ? now - wait : since;
 
 		if (st <= PT_WAIT_NR) {
-			a->c.ns[(st - 1) & 7] += woke - since;
-			a->c.waits[(st - 1) & 7]++;
+			__u64 lk = credit_sleep(&a->c, st, a->fx_flags,
+						a->fx_mid, since, woke);
+
+			if (lk) {	/* an event wait ended by a contender */
+				st = ST(PT_WAIT_LOCK);
+				since = woke - lk;
+			}
 			if (btf && site_min_ns && woke - since >= site_min_ns &&
 			    st >= ST(PT_WAIT_IO) && st <= ST(PT_WAIT_LOCK)) {
 				site_class = st - 1;
@@ -735,6 +909,7 @@ static __always_inline void account_in(struct task_struct *next,
 	if (queued)	/* a run-queue wait the kernel timed */
 		add_runq_wait(a, cv, wait, epoch);
 	a->state = ST(PT_WAIT_ONCPU);
+	a->fx_flags = 0;
 	a->since = now;
 	a->steal_base = steal;
 	if (a->reclaim_off) {	/* back inside reclaim */
@@ -791,6 +966,13 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(rawtp_sched_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next, unsigned int prev_state)
 { return on_switch(preempt, prev, next, prev_state, false); }
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(tpbtf_sched_waking, struct task_struct *p)
+{ on_waking(p, true); return 0; }
+SEC("raw_tp/sched_waking")
+int BPF_PROG(rawtp_sched_waking, struct task_struct *p)
+{ on_waking(p, false); return 0; }
 
 /*
  * Sleeping kernel locks (mutex, rwsem, rt_mutex, percpu-rwsem): a thread
@@ -900,7 +1082,7 @@ static __always_inline void credit_open(struct pt_sched_cum *c,
 					struct rq *rq, __u64 at)
 {
 	__u32 st = a->state;
-	__u64 since = a->since, queued;
+	__u64 since = a->since, queued, lk;
 
 	if (!since || since >= at)
 		return;
@@ -946,7 +1128,10 @@ static __always_inline void credit_open(struct pt_sched_cum *c,
 		}
 		if (queued < since)
 			queued = since;
-		c->ns[(st - 1) & 7] += queued - since;
+		lk = st == ST(PT_WAIT_SLEEP) ?
+		     lock_part(a->fx_flags, a->fx_mid, since, queued) : 0;
+		c->ns[(st - 1) & 7] += queued - since - lk;
+		c->ns[PT_WAIT_LOCK] += lk;
 		since = queued;
 	}
 	if (since < at)
@@ -1026,6 +1211,8 @@ int sched_iter(struct bpf_iter__task *ctx)
 			continue;	/* its CPU is still writing: again */
 		asm volatile("" ::: "memory");
 		copy.state = a->state;
+		copy.fx_flags = a->fx_flags;
+		copy.fx_mid = a->fx_mid;
 		copy.since = a->since;
 		copy.thr_base = a->thr_base;
 		copy.thr_cfs = a->thr_cfs;

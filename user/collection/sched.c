@@ -210,7 +210,8 @@ static struct bpf_map *sched_tgid_filter(struct pt_skel *s)
 	return ((struct sched *)s)->maps.filter_tgids;
 }
 
-static const char *const sched_tracepoints[] = { "sched_switch", NULL };
+static const char *const sched_tracepoints[] = { "sched_switch", "sched_waking",
+							 NULL };
 
 static const struct pt_skel_ops sched_ops = {
 	.tracepoints = sched_tracepoints,
