@@ -153,6 +153,8 @@ static void test_snapshot_lifecycle(void **state)
 			    s.sched_tasks.v[i].runq_wait_ns);
 	assert_int_equal(pt_snapshot_copy(&copy, &s), 0);
 	assert_int_equal(copy.sched_tasks.n, 100);
+	assert_true(pt_snapshot_bytes(&copy) ==
+		    100 * sizeof(struct pt_sched_task));
 	assert_ptr_not_equal(copy.sched_tasks.v, s.sched_tasks.v);
 	pt_snapshot_reset(&s);
 	assert_int_equal(s.sched_tasks.n, 0);

@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 #include "trace.h"
 #include "trace_rotate.h"
+#include "recorder.h"
 #include "units.h"
 
 #define S 1000000000ull
@@ -354,6 +355,43 @@ static void test_dropped_counted(void **state)
 	cJSON_Delete(end);
 }
 
+/*
+ * serve's flight recorder holds at most 32 MiB of queued copies (beyond
+ * one): ten 24 MiB snapshots pushed back to back, while its writer is
+ * still compressing the first (~80 ms a snapshot here, against ~10 ms
+ * for a push's copy), keep one and drop nine, all counted; bounded by
+ * count alone (4 queued) it held 96 MiB more and dropped at most five.
+ */
+static void test_recorder_bytes(void **state)
+{
+	struct pt_rotate_opts o = { .dir = dir, .period_ns = 3600 * S };
+	struct pt_header h = header();
+	struct pt_rotate_stats st;
+	struct pt_recorder *r;
+	struct pt_snapshot s;
+	uint64_t dropped = 0;
+	int i, tasks;
+
+	(void)state;
+	tasks = (int)((24u << 20) / sizeof(struct pt_sched_task));
+	pt_snapshot_init(&s);
+	snap(&s, 1, (T0 + 1) * S, tasks);
+	assert_true(pt_snapshot_bytes(&s) ==
+		    (size_t)tasks * sizeof(struct pt_sched_task));
+	r = pt_recorder_start(&o, &h);
+	assert_non_null(r);
+	for (i = 1; i <= 10; i++) {
+		s.seq = (uint64_t)i;
+		s.time_ns = s.ts_ns = (T0 + (uint64_t)i) * S;
+		pt_recorder_push(r, &s);
+	}
+	pt_recorder_stats(r, &st, &dropped);
+	pt_snapshot_free(&s);
+	assert_int_equal(pt_recorder_stop(r), 0);
+	/* the writer may have finished one while the last pushes came */
+	assert_true(dropped >= 8);
+}
+
 static void test_size_limit(void **state)
 {
 	/* 1 MiB, lines of ~25-40 KiB gzip: many files, oldest deleted */
@@ -497,6 +535,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rotation_and_read, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_size_limit, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_dropped_counted, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_recorder_bytes, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_cut_file_in_dir, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_age_and_lock, setup_dir, teardown_dir),
 	};

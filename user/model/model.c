@@ -192,6 +192,16 @@ int pt_snapshot_copy(struct pt_snapshot *dst, const struct pt_snapshot *src)
 	return err;
 }
 
+size_t pt_snapshot_bytes(const struct pt_snapshot *s)
+{
+	size_t n = 0;
+
+#define BYTES(a) n += s->a.n * sizeof(*s->a.v);
+	PT_FOR_EACH_ARRAY(BYTES)
+#undef BYTES
+	return n;
+}
+
 static int cmp_u64_desc(uint64_t a, uint64_t b)
 {
 	return a < b ? 1 : a > b ? -1 : 0;

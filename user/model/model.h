@@ -417,6 +417,8 @@ void pt_snapshot_reset(struct pt_snapshot *s);
 void pt_snapshot_free(struct pt_snapshot *s);
 /* Deep copy; -ENOMEM on failure (dst left empty). */
 int pt_snapshot_copy(struct pt_snapshot *dst, const struct pt_snapshot *src);
+/* Bytes a pt_snapshot_copy() of s allocates (its arrays' elements). */
+size_t pt_snapshot_bytes(const struct pt_snapshot *s);
 
 /* Sort records the way every output shows them: largest first. */
 void pt_snapshot_sort(struct pt_snapshot *s);

@@ -11,6 +11,13 @@
 /* Intervals the disk may fall behind before snapshots are dropped: at
  * -i 1, four seconds of a stalled disk. */
 #define QUEUE_LEN 4
+/* ... and the bytes the copies held (queued, and the one being written)
+ * may reach: under the serve soak's churn a copy took ~13 MB and four
+ * queued held 53.5 MB at the peak (heaptrack, docs/serve.md), RSS that
+ * only the churn decided.  A copy is always taken when none is held, so
+ * a node whose snapshot alone is larger still records every interval the
+ * disk keeps up with. */
+#define QUEUE_BYTES ((size_t)32 << 20)
 
 struct pt_recorder {
 	struct pt_rotator *rot;
@@ -19,6 +26,7 @@ struct pt_recorder {
 	pthread_cond_t cond;
 	struct pt_snapshot q[QUEUE_LEN];
 	size_t head, len;
+	size_t bytes[QUEUE_LEN], queued;	/* copies' sizes, their sum */
 	bool stopping;
 	uint64_t queue_dropped;
 	uint64_t last_seq;		/* the last offered (pushing thread's) */
@@ -29,6 +37,7 @@ static void *writer(void *arg)
 {
 	struct pt_recorder *r = arg;
 	struct pt_snapshot s;
+	size_t held;
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
@@ -38,6 +47,7 @@ static void *writer(void *arg)
 			break;
 		/* take it out of the queue; write without the lock */
 		s = r->q[r->head];
+		held = r->bytes[r->head];
 		pt_snapshot_init(&r->q[r->head]);
 		r->head = (r->head + 1) % QUEUE_LEN;
 		r->len--;
@@ -45,6 +55,7 @@ static void *writer(void *arg)
 		pt_rotator_write(r->rot, &s);
 		pt_snapshot_free(&s);
 		pthread_mutex_lock(&r->lock);
+		r->queued -= held;	/* its bytes counted until freed */
 		pt_rotator_stats(r->rot, &r->st);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -84,10 +95,14 @@ struct pt_recorder *pt_recorder_start(const struct pt_rotate_opts *o,
 void pt_recorder_push(struct pt_recorder *r, const struct pt_snapshot *s)
 {
 	struct pt_snapshot copy;
+	size_t bytes = pt_snapshot_bytes(s);
 
 	r->last_seq = s->seq;
 	pthread_mutex_lock(&r->lock);
-	if (r->len == QUEUE_LEN) {
+	/* full by count, or by bytes unless nothing is held (the writer's
+	 * copy in hand counts: it is freed after its write) */
+	if (r->len == QUEUE_LEN ||
+	    (r->queued && r->queued + bytes > QUEUE_BYTES)) {
 		r->queue_dropped++;
 		pthread_mutex_unlock(&r->lock);
 		return;
@@ -101,7 +116,9 @@ void pt_recorder_push(struct pt_recorder *r, const struct pt_snapshot *s)
 		return;
 	}
 	pthread_mutex_lock(&r->lock);
+	r->bytes[(r->head + r->len) % QUEUE_LEN] = bytes;
 	r->q[(r->head + r->len) % QUEUE_LEN] = copy;
+	r->queued += bytes;
 	r->len++;
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);

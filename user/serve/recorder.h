@@ -2,9 +2,10 @@
 /*
  * `serve --record-dir`: the flight recorder on a thread of its own, so a
  * slow or stalled disk delays the recording, never the collector.  Each
- * interval's snapshot is copied into a queue of QUEUE_LEN; when the disk
- * falls that far behind, snapshots are dropped and counted (in /metrics
- * and as a seq gap in the files), never queued without bound.
+ * interval's snapshot is copied into a queue of QUEUE_LEN copies and
+ * QUEUE_BYTES (beyond one copy); when the disk falls that far behind,
+ * snapshots are dropped and counted (in /metrics and the lines'
+ * loss.record_dropped), never queued without bound.
  */
 #ifndef PT_RECORDER_H
 #define PT_RECORDER_H
