@@ -51,6 +51,24 @@
  * mutex's (FX_EVENT), which its waker made a lock wait (FX_LOCK) */
 #define FX_EVENT 1
 #define FX_LOCK 2
+#define FX_FUTEX 4	/* asleep in any futex wait (FX_EVENT or not) */
+/*
+ * A thread woken from a futex word that wakes the next waiter on it after
+ * less on-CPU time than this, having slept meanwhile only in futex waits,
+ * passes the word on rather than holding it: CPython's SimpleQueue (a
+ * thread pool's work queue) releases its lock right after taking an item,
+ * so idle workers wake each other on it in turn, each having waited there
+ * (and in between may wait for the GIL, futex waits too).  From the
+ * waker's wake-up to its futex wake: 0-128 us on this host, up to 256 us
+ * and rarely 2 ms of wall time under TCG, longer on a loaded single-vCPU
+ * emulation (a 6.12 guest read 811 ms/s of lock waits with a wall-time
+ * bound).  A lock held for work is held longer, or across a sleep of
+ * another kind (tests/e2e/detect_lock.sh: 5 ms in nanosleep).  Read as
+ * lock waits, a pool of 4 woken every 10 ms showed 2616 ms/s.  The cost:
+ * a semaphore-style lock held for under 1 ms of CPU with no other sleep
+ * (a Python lock around sub-millisecond work) is not seen as one.
+ */
+#define FX_HANDOVER_NS 1000000ULL
 
 /* What a wait's split needs, apart from the counters. */
 struct acc_head {
@@ -81,6 +99,10 @@ struct sched_acc {
 				 * without LCB_F_SPIN), until contention_end */
 	__u64 fx_addr;		/* futex word of its current event wait */
 	__u64 fx_mid;		/* FX_LOCK: rq clock the lock part begins */
+	__u64 fx_held;		/* the word it was last woken from (an
+				 * event wait), while it may hold it: 0 once
+				 * it sleeps other than in a futex */
+	__u64 fx_oncpu;		/* on-CPU ns since that wake */
 	__u64 fx_recent[2];	/* futex words of its last two event waits,
 				 * newest first: it contends for them */
 	__u32 max_epoch;	/* runq_max_ns is of this epoch's waits */
@@ -447,7 +469,7 @@ static __always_inline __u32 futex_class(struct sched_acc *a, __u64 addr,
 	if (timeout)
 		return PT_WAIT_SLEEP;
 	a->fx_addr = addr;
-	a->fx_flags = FX_EVENT;
+	a->fx_flags |= FX_EVENT;	/* the last write to it here */
 	if (a->fx_recent[0] != addr) {
 		a->fx_recent[1] = a->fx_recent[0];
 		a->fx_recent[0] = addr;
@@ -484,6 +506,8 @@ static __always_inline __u32 sleep_class(struct task_struct *t,
 	if (!regs)
 		return PT_WAIT_SLEEP;
 	nr = regs->REGS_SYSCALL_FIELD;
+	if (nr == NR_FUTEX || nr == NR_FUTEX_WAIT || nr == NR_FUTEX_WAITV)
+		a->fx_flags = FX_FUTEX;
 	if (nr == NR_FUTEX) {
 		cmd = regs->REGS_ARG2 & FUTEX_CMD_MASK;
 		if (cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2)
@@ -504,7 +528,8 @@ static __always_inline __u32 sleep_class(struct task_struct *t,
  * A thread wakes another (sched_waking runs in the waker, before the
  * wakee is queued).  If the wakee sleeps in an event wait (futex_class())
  * and the waker is in a futex wake whose thread waited on the same word
- * in its own last two event waits, the wait was for a lock the waker
+ * in its own last two event waits, and did not just pass it on (woken
+ * from it under FX_HANDOVER_NS ago), the wait was for a lock the waker
  * held: from the interval boundary before the wake (the iterator may have
  * shown the wait as sleep up to there) it is a lock wait.  Only this byte
  * and fx_mid of the wakee are written, and only while it is asleep in
@@ -531,7 +556,8 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 		a = bpf_task_storage_get(&sched_store, p, NULL, 0);
 	else
 		a = bpf_map_lookup_elem(&sched_hash, &pid);
-	if (!a || a->fx_flags != FX_EVENT || !a->fx_addr)
+	if (!a || (a->fx_flags & (FX_EVENT | FX_LOCK)) != FX_EVENT ||
+	    !a->fx_addr)
 		return;
 	if (btf) {
 		w = bpf_task_storage_get(&sched_store,
@@ -543,12 +569,22 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 	if (!w || (w->fx_recent[0] != a->fx_addr &&
 		   w->fx_recent[1] != a->fx_addr))
 		return;
+	/* a hand-over: woken from this word itself, the waker passes it on
+	 * after little CPU (its slice so far on the rq clock: clock_off) */
+	if (w->fx_held == a->fx_addr) {
+		__u64 now = bpf_ktime_get_ns() + clock_off, run = w->fx_oncpu;
+
+		if (w->state == ST(PT_WAIT_ONCPU) && now > w->since)
+			run += now - w->since;
+		if (run < FX_HANDOVER_NS)
+			return;
+	}
 	a->fx_mid = last_boundary;
 	/* fx_mid before the flag: in this order on x86 (TSO); a CPU that
 	 * reorders them can show the iterator the flag with an older fx_mid,
 	 * which counts more of a wait that spans a boundary as lock */
 	asm volatile("" ::: "memory");
-	a->fx_flags = FX_EVENT | FX_LOCK;
+	a->fx_flags |= FX_LOCK;
 }
 
 /*
@@ -752,6 +788,8 @@ static __always_inline void account_out(struct task_struct *prev,
 			a->c.ns[PT_WAIT_STEAL] += st;
 			ran -= st;
 		}
+		if (a->fx_held && a->state == ST(PT_WAIT_ONCPU))
+			a->fx_oncpu += now - since;
 		stall = a->reclaim_ns < ran ? a->reclaim_ns : ran;
 		a->reclaim_ns = 0;
 		a->c.ns[PT_WAIT_ONCPU] += ran - stall;
@@ -765,11 +803,13 @@ static __always_inline void account_out(struct task_struct *prev,
 		a->c.vol_switches++;
 	else
 		a->c.invol_switches++;
-	a->fx_flags = 0;	/* futex_class() sets it for an event wait */
+	a->fx_flags = 0;	/* sleep_class() sets it for a futex wait */
 	if (prev_state == 0)
 		a->state = ST(PT_WAIT_RUNQ);	/* preempted, yielded, throttled */
 	else
 		a->state = ST(sleep_class(prev, a, btf));
+	if (prev_state && !(a->fx_flags & FX_FUTEX))
+		a->fx_held = 0;	/* slept otherwise: it held the word */
 	a->since = now;
 	thr_mark(a, prev_cfs, now, btf);
 	a->run_delay_mark = PT_BTF_READ(btf, prev, sched_info.run_delay) + 1;
@@ -890,6 +930,17 @@ static __always_inline void account_in(struct task_struct *next,
 		if (st <= PT_WAIT_NR) {
 			__u64 lk = credit_sleep(&a->c, st, a->fx_flags,
 						a->fx_mid, since, woke);
+
+			/* woken from an event wait: it may hold the word now
+			 * (on_waking()); a wait on another word meanwhile
+			 * (the GIL's) keeps the first, unless the CPU since
+			 * already rules a hand-over out */
+			if ((a->fx_flags & FX_EVENT) &&
+			    (!a->fx_held || a->fx_held == a->fx_addr ||
+			     a->fx_oncpu >= FX_HANDOVER_NS)) {
+				a->fx_held = a->fx_addr;
+				a->fx_oncpu = 0;
+			}
 
 			if (lk) {	/* an event wait ended by a contender */
 				st = ST(PT_WAIT_LOCK);

@@ -11,10 +11,10 @@
 # (at least 3500: on a
 # loaded 2-CPU machine the lock holder is sometimes runnable but not
 # running, which stretches every hold).  A fourth process, a thread pool
-# fed by a producer every 2 ms (0.5 ms of work a task), waits on its work
-# queue's futex, woken by the producer: no lock, so at most 100 ms/s (1458
-# ms/s, WARNING, named first, when untimed futex waits were all lock
-# waits).  A second process, 8 threads
+# fed 4 tasks every 10 ms, waits on its work queue's futex, woken by the
+# producer or by a worker passing the queue's lock on right after taking a
+# task: no lock, so below the warning, 500 ms/s (3526 ms/s, CRITICAL, when
+# untimed futex waits were all lock waits).  A second process, 8 threads
 # parked on a condition variable the whole time (an idle pool), waits on
 # a futex as long but contends for nothing: it must not be named.  Nor a
 # third, 8 threads polling a condition variable with a 50 ms timeout (a
@@ -56,12 +56,11 @@ python3 -c '
 import concurrent.futures as cf, time
 ex = cf.ThreadPoolExecutor(max_workers=8)
 def task():
-    t = time.monotonic()
-    while time.monotonic() - t < 0.0005:
-        pass
+    time.sleep(0.001)
 while True:
-    ex.submit(task)
-    time.sleep(0.002)' &
+    for _ in range(4):
+        ex.submit(task)
+    time.sleep(0.01)' &
 fed=$!
 on_exit "kill $fed"
 # The pool says "parked" once all 8 threads sit in c.wait(): until then
@@ -125,7 +124,11 @@ assert set(pids[:2]) == {busy, cmutex}, \
     f"culprits {pids}, wanted the two mutex workloads {busy} and {cmutex} first"
 for pid in (busy, cmutex):
     assert value[pid] >= 3500, f"{pid}: {value[pid]} ms/s, expected about 7000"
-assert value.get(fed, 0) < 100, f"the fed pool {fed} waited {value[fed]} ms/s on locks"
+# Its real lock waits (the GIL's mutex, its queue's and semaphore's locks
+# while their holder is preempted) stay small: 3-12 ms/s on the host, 171
+# in the 6.12 guest on one emulated CPU (run-queue p99 6 ms; the GIL's
+# mutex 33 of it): below the rule's warning, never a finding of its own.
+assert value.get(fed, 0) < 500, f"the fed pool {fed} waited {value[fed]} ms/s on locks"
 assert idle not in pids, f"the idle pool {idle} was named: {pids}"
 # It may appear: its threads take the Condition's own lock (untimed) in
 # turn, a real lock briefly contended (1 ms/s measured); its timed waits
