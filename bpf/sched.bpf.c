@@ -6,8 +6,8 @@
  * and involuntary switches; per CPU, run-queue wait and busy time.
  *
  * One hot hook: sched_switch (and sched_waking, which returns at once
- * unless the waker is in a futex wake: on_waking()).  The kernel already timestamps what we need in
- * each task's sched_info (CONFIG_SCHED_INFO, which schedstat and delay
+ * unless the waker is in a futex wake: on_waking()).  The kernel already
+ * timestamps what we need in each task's sched_info (CONFIG_SCHED_INFO, which schedstat and delay
  * accounting use): last_queued is when the task became runnable (woken, or
  * switched out while runnable), last_arrival when it was last switched in,
  * both on the run queue's clock.  At sched_switch, before the kernel's own
@@ -429,14 +429,8 @@ static __always_inline struct pt_regs *cur_regs(void)
 #define NR_FUTEX_WAIT 455
 #define FUTEX_CMD_MASK 0x7f	/* less FUTEX_PRIVATE_FLAG, _CLOCK_REALTIME */
 #define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
 #define FUTEX_LOCK_PI 6
 #define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_WAIT_REQUEUE_PI 11
 #define FUTEX_LOCK_PI2 13
 /* the futex word of a mutex with waiters (0 free, 1 locked, 2 locked and
  * contended: Drepper's "Futexes Are Tricky", glibc's lll_lock, Rust's
@@ -456,7 +450,8 @@ static __always_inline struct pt_regs *cur_regs(void)
  * word itself; work is handed over by a producer, which waits elsewhere.
  * So it sleeps as an event wait (FX_EVENT) until the futex wake that ends
  * it, and on_waking() makes it a lock wait when the waker's own last
- * event waits were on this word.  Counted as lock waits whole, a Python
+ * event waits were on this word (and the waker held it, not just passed
+ * it on: FX_HANDOVER_NS).  Counted as lock waits whole, a Python
  * pool fed every 2 ms read 1458 ms/s of lock contention, WARNING; 8
  * threads polling a condition variable with 50 ms timeouts read 8 s/s,
  * CRITICAL.
@@ -515,7 +510,7 @@ static __always_inline __u32 sleep_class(struct task_struct *t,
 		if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
 			return futex_class(a, regs->REGS_ARG1, regs->REGS_ARG3,
 					   regs->REGS_ARG4);
-		return PT_WAIT_SLEEP;	/* FUTEX_WAIT_REQUEUE_PI: a condvar */
+		return PT_WAIT_SLEEP;	/* _WAIT_REQUEUE_PI: a PI condvar's */
 	}
 	if (nr == NR_FUTEX_WAIT)
 		return futex_class(a, regs->REGS_ARG1, regs->REGS_ARG2,
@@ -529,8 +524,8 @@ static __always_inline __u32 sleep_class(struct task_struct *t,
  * wakee is queued).  If the wakee sleeps in an event wait (futex_class())
  * and the waker is in a futex wake whose thread waited on the same word
  * in its own last two event waits, and did not just pass it on (woken
- * from it under FX_HANDOVER_NS ago), the wait was for a lock the waker
- * held: from the interval boundary before the wake (the iterator may have
+ * from it, then under FX_HANDOVER_NS of CPU with only futex waits), the
+ * wait was for a lock the waker held: from the interval boundary before the wake (the iterator may have
  * shown the wait as sleep up to there) it is a lock wait.  Only this byte
  * and fx_mid of the wakee are written, and only while it is asleep in
  * that wait (FX_EVENT, set by its switch-out; its switch-in clears it):

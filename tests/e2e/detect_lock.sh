@@ -26,30 +26,33 @@ need_root
 need_cmd python3
 
 CHECK=$(cd "$(dirname "$0")/../workloads" && pwd)
-python3 -c '
-import threading, time
-m = threading.Lock()
+# 8 threads serialised on one mutex held 5 ms: $1 is python (CPython's
+# Lock) or glibc (pthread_mutex_t through ctypes, which drops the GIL)
+convoy() {
+	python3 - "$1" <<'EOF' &
+import ctypes, sys, threading, time
+if sys.argv[1] == "glibc":
+    libc = ctypes.CDLL("libc.so.6")
+    m = ctypes.create_string_buffer(64)	# zeroed: PTHREAD_MUTEX_INITIALIZER
+    lock, unlock = (lambda: libc.pthread_mutex_lock(m)), (lambda: libc.pthread_mutex_unlock(m))
+    hold = lambda: libc.usleep(5000)
+else:
+    m = threading.Lock()
+    lock, unlock, hold = m.acquire, m.release, (lambda: time.sleep(0.005))
 def work():
     while True:
-        with m:
-            time.sleep(0.005)
+        lock()
+        hold()
+        unlock()
 for _ in range(8):
     threading.Thread(target=work, daemon=True).start()
-time.sleep(60)' &
+time.sleep(60)
+EOF
+}
+convoy python
 busy=$!
 on_exit "kill $busy"
-python3 -c '
-import ctypes, threading, time
-libc = ctypes.CDLL("libc.so.6")
-m = ctypes.create_string_buffer(64)	# zeroed: PTHREAD_MUTEX_INITIALIZER
-def work():
-    while True:
-        libc.pthread_mutex_lock(m)
-        libc.usleep(5000)
-        libc.pthread_mutex_unlock(m)
-for _ in range(8):
-    threading.Thread(target=work, daemon=True).start()
-time.sleep(60)' &
+convoy glibc
 cmutex=$!
 on_exit "kill $cmutex"
 python3 -c '

@@ -356,11 +356,11 @@ static void test_dropped_counted(void **state)
 }
 
 /*
- * serve's flight recorder holds at most 32 MiB of queued copies (beyond
- * one): ten 24 MiB snapshots pushed back to back, while its writer is
- * still compressing the first (~80 ms a snapshot here, against ~10 ms
- * for a push's copy), keep one and drop nine, all counted; bounded by
- * count alone (4 queued) it held 96 MiB more and dropped at most five.
+ * serve's flight recorder holds at most 32 MiB of copies (queued and the
+ * one being written; one is always taken): ten 24 MiB snapshots pushed
+ * back to back, while its writer is still turning the first into a JSON
+ * line and compressing it, keep one and drop nine, all counted; bounded
+ * by count alone (4 queued) it kept five (one in the writer's hand).
  */
 static void test_recorder_bytes(void **state)
 {
