@@ -10,14 +10,14 @@
 # the wait site in the kernel's futex code, and values near 7000 ms/s
 # (at least 3500: on a
 # loaded 2-CPU machine the lock holder is sometimes runnable but not
-# running, which stretches every hold).  A fourth process, a thread pool
-# fed 4 tasks every 10 ms, waits on its work queue's futex, woken by the
-# producer or by a worker passing the queue's lock on right after taking a
-# task: no lock, so below the warning, 500 ms/s (3526 ms/s, CRITICAL, when
-# untimed futex waits were all lock waits).  A second process, 8 threads
-# parked on a condition variable the whole time (an idle pool), waits on
-# a futex as long but contends for nothing: it must not be named.  Nor a
-# third, 8 threads polling a condition variable with a 50 ms timeout (a
+# running, which stretches every hold).  A thread pool fed 4 tasks every
+# 10 ms waits on its work queue's futex, woken by the producer or by a
+# worker passing the queue's lock on right after taking a task: no lock,
+# so below the warning, 500 ms/s (3526 ms/s, CRITICAL, when untimed futex
+# waits were all lock waits).  8 threads parked on a condition variable
+# the whole time (an idle pool) wait on a futex as long but contend for
+# nothing: they must not be named.  Nor 8 threads polling a condition
+# variable with a 50 ms timeout (a
 # pool waiting for work with a deadline, as Java's parkNanos and C++'s
 # wait_for do): their futex waits end every 50 ms, so a waits-that-end
 # rule alone read them as contention (8 s/s, CRITICAL, named first).
