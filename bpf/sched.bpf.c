@@ -370,6 +370,16 @@ static __always_inline struct sched_acc *acc_of(struct task_struct *t,
 	return a;
 }
 
+/* Thread t's (thread id pid) storage if it has any, without creating it:
+ * for hooks that only act on threads perftop already follows. */
+static __always_inline struct sched_acc *acc_find(struct task_struct *t,
+						  __u32 pid, bool btf)
+{
+	if (btf)
+		return bpf_task_storage_get(&sched_store, t, NULL, 0);
+	return bpf_map_lookup_elem(&sched_hash, &pid);
+}
+
 /*
  * Sequence count around a thread's own writes, so the iterator (another
  * CPU) can tell a torn read.  x86 keeps stores in order and loads in
@@ -538,7 +548,6 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 {
 	struct pt_regs *regs = cur_regs();
 	struct sched_acc *a, *w;
-	__u32 pid, wpid;
 	long nr;
 
 	if (!regs)
@@ -546,21 +555,12 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 	nr = regs->REGS_SYSCALL_FIELD;
 	if (nr != NR_FUTEX && nr != NR_FUTEX_WAKE)
 		return;
-	pid = PT_BTF_READ(btf, p, pid);
-	if (btf)
-		a = bpf_task_storage_get(&sched_store, p, NULL, 0);
-	else
-		a = bpf_map_lookup_elem(&sched_hash, &pid);
+	a = acc_find(p, PT_BTF_READ(btf, p, pid), btf);
 	if (!a || (a->fx_flags & (FX_EVENT | FX_LOCK)) != FX_EVENT ||
 	    !a->fx_addr)
 		return;
-	if (btf) {
-		w = bpf_task_storage_get(&sched_store,
-					 bpf_get_current_task_btf(), NULL, 0);
-	} else {
-		wpid = (__u32)bpf_get_current_pid_tgid();
-		w = bpf_map_lookup_elem(&sched_hash, &wpid);
-	}
+	w = acc_find(bpf_get_current_task_btf(),
+		     btf ? 0 : (__u32)bpf_get_current_pid_tgid(), btf);
 	if (!w || (w->fx_recent[0] != a->fx_addr &&
 		   w->fx_recent[1] != a->fx_addr))
 		return;

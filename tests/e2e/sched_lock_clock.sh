@@ -35,8 +35,8 @@
 #     the end before that (the wake at most 2 ms, 20 ms under TCG, before
 #     the return).  Kernel lock waits outside lock() would add (none in a
 #     loop of clock reads, nanosleep and futex calls).
-# Measured on 6.18 (2026-12-04): mutex -15 to -24 ms, semaphore -26 to
-# -28 ms of about 17.5 s, the lower bounds at -46 to -89 ms.  Without lock
+# Measured on 6.18 (2026-12-04): mutex -12 to -27 ms, semaphore -17 to
+# -32 ms of about 17.5 s, the lower bounds at -46 to -98 ms.  Without lock
 # waits for one kind of futex (every untimed wait a sleep, or the waker
 # rule off) that run reads 0 ms and fails by 17 s; a wake's lock part
 # taken from the wait's start (not telescoping) would be over by about
