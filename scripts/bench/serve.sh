@@ -226,8 +226,18 @@ while time.time() < end:
             rss_warm = r
         rss_series.append(r)
     time.sleep(max(0, 1 - (time.time() - a)))
+# what the soak lost, from the last page: the recorder's dropped intervals
+# by reason and every loss counter (docs/serve.md)
+import re
+lost = {}
+for m in re.finditer(r'^perftop_(record_snapshots|record_dropped|loss)_total'
+                     r'(?:\{\w+="(\w+)"\})? (\S+)$', body.decode(), re.M):
+    name, label, v = m.group(1), m.group(2), float(m.group(3))
+    if v or name == "record_snapshots":
+        lost[label if name == "loss" else name[7:] + (":" + label if label else "")] = v
 print(scrapes, "%.4f" % worst, samples_max)
 print(" ".join(str(r) for r in rss_series))	# KiB, one a second after warm-up
+print(" ".join("%s=%d" % kv for kv in sorted(lost.items())))
 PY
 kill -TERM "$SOAK_PID"; wait "$SOAK_PID" || die "serve exited $? after the soak"
 
@@ -250,7 +260,7 @@ def verdict(vals, limit):
     return "not decided on this run"
 below = [s < b for s, b in zip(loss["serve"], loss["bpftrace"])]
 below_v = "met" if all(below) else "not met" if not any(below) else "not decided on this run"
-head, series = open(soak_f).read().split("\n")[:2]
+head, series, lost = (open(soak_f).read().split("\n") + [""])[:3]
 scrapes, worst, smax = head.split()
 rss = [int(x) for x in series.split()]
 # Flat or growing: the median of each quarter of the samples after
@@ -304,6 +314,7 @@ w("| RSS flat after warm-up (first fifth): the last quarter's median <= 5%% over
      rss.index(max(rss)) / 60, "met" if growth <= 5 else "not met"))
 w("| series bounded | at most %s samples on a page | %s |" % (smax, "met" if int(smax) < 1000 else "not met"))
 w("| no scrape over 100 ms | slowest of %s: %.1f ms | %s |" % (scrapes, float(worst) * 1000, "met" if float(worst) <= 0.1 else "not met"))
+w("\nCounted at the soak's last scrape (snapshots: the flight recorder's written intervals; dropped: by reason; then every loss counter that is not 0): %s.\n" % (lost.replace("=", " ") or "none"))
 open(doc, "w").write("\n".join(out) + "\n")
 print("\n".join(out))
 PY
