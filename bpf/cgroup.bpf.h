@@ -30,13 +30,16 @@
  * path. */
 const volatile __u32 cgroup_v1_ssid = 0;
 
-static __always_inline struct cgroup *pt_task_cgroup(struct task_struct *t)
+/* Task t's cgroup on the v1 hierarchy of subsystem index ssid1 - 1 (0:
+ * on cgroup2). */
+static __always_inline struct cgroup *pt_task_v1_cgroup(struct task_struct *t,
+							__u32 ssid1)
 {
 	struct css_set *cset = BPF_CORE_READ(t, cgroups);
 	struct cgroup_subsys_state *css = NULL;
-	__u32 ssid = cgroup_v1_ssid - 1;
+	__u32 ssid = ssid1 - 1;
 
-	if (!cgroup_v1_ssid)
+	if (!ssid1)
 		return BPF_CORE_READ(cset, dfl_cgrp);
 	if (!cset || ssid >= 32)
 		return NULL;
@@ -49,6 +52,11 @@ static __always_inline struct cgroup *pt_task_cgroup(struct task_struct *t)
 				  ssid * sizeof(void *)) || !css)
 		return NULL;
 	return BPF_CORE_READ(css, cgroup);
+}
+
+static __always_inline struct cgroup *pt_task_cgroup(struct task_struct *t)
+{
+	return pt_task_v1_cgroup(t, cgroup_v1_ssid);
 }
 
 /* The task's cgroup id on the chosen hierarchy; 0 when it has none. */

@@ -18,6 +18,10 @@
 #include "common.bpf.h"
 
 const volatile bool have_task = false;
+/* On v1 hosts named by the cpu hierarchy, 1 + the memory subsystem's
+ * index: the victim's memory cgroup (its limit may be on another path
+ * than its cpu cgroup) travels with it; 0 otherwise. */
+const volatile __u32 mem_v1_ssid = 0;
 
 __u64 oom_kills = 0;
 
@@ -56,6 +60,11 @@ static __always_inline int on_victim(__u64 arg0)
 		e->pid = BPF_CORE_READ(t, pid);
 		e->tgid = BPF_CORE_READ(t, tgid);
 		e->cgroup_id = pt_task_cgroup_id(t);
+		if (mem_v1_ssid) {
+			struct cgroup *mcg = pt_task_v1_cgroup(t, mem_v1_ssid);
+
+			e->mem_cgroup_id = mcg ? BPF_CORE_READ(mcg, kn, id) : 0;
+		}
 		e->rss_pages = rss_pages(t);
 		BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
 	} else {

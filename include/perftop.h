@@ -262,6 +262,8 @@ struct pt_oom_event {
 				 * tracepoint computes them; 0 unknown */
 	__u32 has_task;		/* tgid..rss_pages come from the victim */
 	__u32 pad;
+	__u64 mem_cgroup_id;	/* v1 hosts named by the cpu hierarchy: its
+				 * memory cgroup's id; 0 otherwise */
 	char comm[PT_COMM_LEN];
 };
 

@@ -434,6 +434,49 @@ static void test_thrashing_and_oom(void **state)
 	pt_window_free(w);
 }
 
+/* v1 hybrid: the victim is named by its cpu cgroup, "/", and its memory
+ * cgroup, /batch, is another path that counted the kills at its limit;
+ * /other has a limit and no kills. */
+static void oom_memory_only_case(struct pt_snapshot *s, unsigned int seq)
+{
+	struct pt_cgroup *g;
+	struct pt_oom_kill *v;
+
+	snap(s, seq);
+	s->pressure.cpu = 0;
+	g = PT_PUSH(s->cgroups);
+	strcpy(g->path, "/");
+	g->mem_oom_kills = 3;	/* not limited: not the limiter */
+	g = PT_PUSH(s->cgroups);
+	strcpy(g->path, "/other");
+	g->mem_limit_bytes = 1ull << 30;
+	g = PT_PUSH(s->cgroups);
+	strcpy(g->path, "/batch");
+	g->mem_limit_bytes = 200ull << 20;
+	g->mem_oom_kills = 3;
+	s->oom.kills = 3;
+	v = PT_PUSH(s->oom_victims);
+	v->pid = 600 + seq;
+	strcpy(v->comm, "stress-ng-vm");
+	strcpy(v->cgroup, "/");
+	v->rss_bytes = 199ull << 20;
+}
+
+static void test_oom_memory_only(void **state)
+{
+	const struct pt_window_finding *out, *f;
+	struct pt_window *w;
+	size_t n;
+
+	(void)state;
+	w = window_of(4, oom_memory_only_case, &out, &n);
+	f = find(out, n, "memory.oom_kills");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "killed stress-ng-vm (199 MiB resident) in /, at the memory limit of /batch (200 MiB)"));
+	assert_null(strstr(f->f.advice, "add memory"));
+	pt_window_free(w);
+}
+
 /* The machine's page cache too small, in no memory-limited cgroup: the
  * root's refaults (a reader in /, 50k/s; a little in an unlimited
  * child); with limited == true, a limited child holds 60% of them. */
@@ -582,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_runq_rt_and_nice),
 		cmocka_unit_test(test_self_not_culprit),
 		cmocka_unit_test(test_thrashing_and_oom),
+		cmocka_unit_test(test_oom_memory_only),
 		cmocka_unit_test(test_thrashing_machine),
 		cmocka_unit_test(test_node_names),
 		cmocka_unit_test(test_psi_parse),

@@ -124,6 +124,25 @@ static const struct pt_cgroup *mem_limiter(const struct pt_snapshot *s,
 	return best;
 }
 
+/* The memory-limited cgroup that counted the most OOM kills itself in
+ * the interval (memory.events, memory.oom_control), or NULL. */
+static const struct pt_cgroup *oom_counter(const struct pt_snapshot *s)
+{
+	const struct pt_cgroup *best = NULL;
+	size_t i;
+
+	for (i = 0; i < s->cgroups.n; i++) {
+		const struct pt_cgroup *g = &s->cgroups.v[i];
+
+		if (g->mem_limit_bytes && g->mem_oom_kills &&
+		    (!best || g->mem_oom_kills > best->mem_oom_kills ||
+		     (g->mem_oom_kills == best->mem_oom_kills &&
+		      strlen(g->path) > strlen(best->path))))
+			best = g;
+	}
+	return best;
+}
+
 void pt_sample_oom_kills(struct rule_ctx *c, struct sample *out)
 {
 	const struct pt_snapshot *s = c->s;
@@ -152,7 +171,15 @@ void pt_sample_oom_kills(struct rule_ctx *c, struct sample *out)
 		last = k;
 	}
 	if (last) {
-		const struct pt_cgroup *g = mem_limiter(s, last->cgroup);
+		const struct pt_cgroup *g =
+			mem_limiter(s, last->mem_cgroup[0] ? last->mem_cgroup
+							   : last->cgroup);
+
+		/* none on the victim's path: a limited cgroup that counted
+		 * kills itself (on v1 the memory cgroup may be another path
+		 * than the one naming the task: user/collection/cgroup.c) */
+		if (!g)
+			g = oom_counter(s);
 
 		if (g)
 			pt_rule_say(c, "the OOM killer killed %s (%llu MiB resident) in %s, at the memory limit of %s (%.0f MiB): raise that limit (memory.max, memory.limit_in_bytes) or reduce the memory its tasks use",

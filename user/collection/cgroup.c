@@ -256,33 +256,6 @@ static bool psi_total(const char *dir, const char *file, const char *line,
 	return true;
 }
 
-/* The cgroup of member `tgid` on v1 controller `ctrl`, from
- * /proc/<tgid>/cgroup; false when unknown. */
-static bool member_path(uint32_t tgid, const char *ctrl, char *out,
-			size_t len)
-{
-	char procf[64], buf[4096], *line, *save;
-
-	snprintf(procf, sizeof(procf), "/proc/%u/cgroup", tgid);
-	if (!tgid || pt_read_file(procf, buf, sizeof(buf)) <= 0)
-		return false;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(line, ':'), *c2, *tok, *s2;
-
-		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
-			continue;
-		*c2 = '\0';
-		for (tok = strtok_r(c1 + 1, ",", &s2); tok;
-		     tok = strtok_r(NULL, ",", &s2))
-			if (!strcmp(tok, ctrl)) {
-				pt_strlcpy(out, c2 + 1, len);
-				return true;
-			}
-	}
-	return false;
-}
-
 /*
  * Each v1 controller's dir for this cgroup: the same path on that
  * controller's mount when it exists there (runtimes and systemd create
@@ -308,7 +281,7 @@ static void v1_resolve(struct cg *e)
 		if (!stat(e->v1[i], &st) && S_ISDIR(st.st_mode))
 			continue;
 		e->v1[i][0] = '\0';
-		if (e->direct && member_path(e->tgid, v1_names[i], mine,
+		if (e->direct && pt_proc_cgroup(e->tgid, v1_names[i], mine,
 					     sizeof(mine)) &&
 		    !strcmp(mine, e->path))
 			snprintf(e->v1[i], sizeof(e->v1[i]), "%s%s", mnt, rel);
@@ -568,6 +541,81 @@ static int read_one(struct pt_cgroups *c, struct cg *e,
 	return 0;
 }
 
+/*
+ * On a v1 host tasks are named by their cpu cgroup, but a memory limit
+ * may sit on a memory cgroup of another path (an admin's memory-only
+ * group, a systemd unit with MemoryMax= and no CPU accounting: the cpu
+ * hierarchy has them at "/").  Read so, a task OOM-killed or thrashing in
+ * a 64 MiB memory cgroup was blamed on "/" with "the machine ran out of
+ * memory; add memory" on a machine with 23 GB free (explore helper,
+ * 2026-12-04).  So a process that waited on memory or I/O in the
+ * interval (MEM_STALL_NS or more: a reader whose page cache is evicted
+ * waits on both; with raw_tp there is no on-CPU reclaim time, only its
+ * I/O waits) or took major faults brings its memory cgroup into view
+ * when that is another path: a record with the memory figures only (the
+ * cpu hierarchy has no such cgroup).  At most MEM_READS /proc reads an
+ * interval, the processes that waited most.
+ */
+#define MEM_STALL_NS 1000000ull
+#define MEM_READS 64
+
+struct mem_cand {
+	uint32_t tgid;
+	uint64_t weight;	/* wait ns, or major faults x 1 ms */
+	const char *cgroup;	/* its cgroup on the naming hierarchy */
+};
+
+static int by_weight(const void *a, const void *b)
+{
+	const struct mem_cand *x = a, *y = b;
+
+	return x->weight < y->weight ? 1 : x->weight > y->weight ? -1 : 0;
+}
+
+static void add_cand(struct mem_cand *v, size_t *n, size_t cap,
+		     const struct pt_task_id *id, uint64_t weight)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (v[i].tgid == id->tgid) {
+			v[i].weight += weight;
+			return;
+		}
+	if (*n < cap)
+		v[(*n)++] = (struct mem_cand){ id->tgid, weight, id->cgroup };
+}
+
+static int see_memory_cgroups(struct pt_cgroups *c,
+			      const struct pt_snapshot *s)
+{
+	struct mem_cand v[4 * MEM_READS];
+	char path[PT_CGROUP_MAX];
+	size_t i, n = 0;
+	int err = 0;
+
+	if (pt_cgroup_hier() != PT_CG_HIER_V1_CPU ||
+	    !pt_cgroup_v1_mount("memory"))
+		return 0;
+	for (i = 0; i < s->sched_tasks.n; i++) {
+		const struct pt_sched_task *t = &s->sched_tasks.v[i];
+
+		if (t->mem_ns + t->io_ns >= MEM_STALL_NS)
+			add_cand(v, &n, PT_ARRAY_SIZE(v), &t->id,
+				 t->mem_ns + t->io_ns);
+	}
+	for (i = 0; i < s->fault_tasks.n; i++)
+		if (s->fault_tasks.v[i].major)
+			add_cand(v, &n, PT_ARRAY_SIZE(v), &s->fault_tasks.v[i].id,
+				 s->fault_tasks.v[i].major * MEM_STALL_NS);
+	qsort(v, n, sizeof(v[0]), by_weight);
+	for (i = 0; i < n && i < MEM_READS && !err; i++)
+		if (pt_proc_cgroup(v[i].tgid, "memory", path, sizeof(path)) &&
+		    strcmp(path, v[i].cgroup))
+			err = see(c, path, v[i].tgid, 0);
+	return err;
+}
+
 #define SEE_TASKS(arr, field_id) do { \
 	size_t i_; \
 	for (i_ = 0; i_ < (arr).n && !err; i_++) \
@@ -590,8 +638,13 @@ int pt_cgroups_collect(struct pt_cgroups *c, struct pt_snapshot *s)
 	count = false;
 	SEE_TASKS(s->block_tasks, id);
 	SEE_TASKS(s->tcp_conns, id);
-	for (i = 0; i < s->oom_victims.n && !err; i++)
+	for (i = 0; i < s->oom_victims.n && !err; i++) {
 		err = see(c, s->oom_victims.v[i].cgroup, 0, 0);
+		if (!err && s->oom_victims.v[i].mem_cgroup[0])
+			err = see(c, s->oom_victims.v[i].mem_cgroup, 0, 0);
+	}
+	if (!err)
+		err = see_memory_cgroups(c, s);
 	if (err)
 		return err;
 	/* the first collection is the collector's start-up one, right

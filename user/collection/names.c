@@ -336,6 +336,80 @@ static const char *cg_find(uint64_t id)
 	return NULL;
 }
 
+/* pt_cgroup_v1_path()'s walk: what it looks for, where, and the last
+ * answers. */
+static struct {
+	uint64_t want;
+	size_t mnt_len;
+	char found[PT_CGROUP_MAX];
+	struct { uint64_t id; char path[PT_CGROUP_MAX]; } last[16];
+	unsigned int next;
+} v1p;
+
+static int v1p_cb(const char *fpath, const struct stat *sb, int type,
+		  struct FTW *ftw)
+{
+	(void)ftw;
+	if (type != FTW_D || sb->st_ino != v1p.want)
+		return FTW_CONTINUE;
+	pt_strlcpy(v1p.found, fpath[v1p.mnt_len] ? fpath + v1p.mnt_len : "/",
+		   sizeof(v1p.found));
+	return FTW_STOP;
+}
+
+const char *pt_cgroup_v1_path(const char *ctrl, uint64_t id)
+{
+	const char *mnt = pt_cgroup_v1_mount(ctrl);
+	unsigned int i;
+
+	if (!mnt || !id)
+		return NULL;
+	for (i = 0; i < PT_ARRAY_SIZE(v1p.last); i++)
+		if (v1p.last[i].id == id)
+			return v1p.last[i].path;
+	v1p.want = id;
+	v1p.mnt_len = strlen(mnt);
+	v1p.found[0] = '\0';
+	nftw(mnt, v1p_cb, 16, FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
+	if (!v1p.found[0])
+		return NULL;
+	i = v1p.next++ % PT_ARRAY_SIZE(v1p.last);
+	v1p.last[i].id = id;
+	pt_strlcpy(v1p.last[i].path, v1p.found, sizeof(v1p.last[i].path));
+	return v1p.last[i].path;
+}
+
+bool pt_proc_cgroup(uint32_t pid, const char *ctrl, char *out, size_t len)
+{
+	char procf[64], buf[4096], *line, *save;
+
+	snprintf(procf, sizeof(procf), "/proc/%u/cgroup", pid);
+	if (!pid || pt_read_file(procf, buf, sizeof(buf)) <= 0)
+		return false;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2, *tok, *s2;
+
+		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
+			continue;
+		*c2 = '\0';
+		if (!*ctrl) {
+			if (!strcmp(line, "0")) {
+				pt_strlcpy(out, c2 + 1, len);
+				return true;
+			}
+			continue;
+		}
+		for (tok = strtok_r(c1 + 1, ",", &s2); tok;
+		     tok = strtok_r(NULL, ",", &s2))
+			if (!strcmp(tok, ctrl)) {
+				pt_strlcpy(out, c2 + 1, len);
+				return true;
+			}
+	}
+	return false;
+}
+
 const char *pt_cgroup_path(uint64_t id)
 {
 	const char *p = cg_find(id);

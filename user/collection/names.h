@@ -33,6 +33,16 @@ const char *pt_cgroup_hier_name(void);
  * "blkio"), or NULL. */
 const char *pt_cgroup_v1_mount(const char *controller);
 
+/* Path of cgroup `id` on v1 controller ctrl's mount ("/" for its root),
+ * or NULL when no directory there has it (removed, or no such mount).
+ * Walks that mount on each call not answered by the last few: for rare
+ * events (OOM kills). */
+const char *pt_cgroup_v1_path(const char *ctrl, uint64_t id);
+/* Process pid's cgroup on v1 controller `ctrl` ("cpu", "memory"...), or
+ * on cgroup2 when ctrl is "", from /proc/<pid>/cgroup (a zombie's too,
+ * until it is reaped); false when unknown. */
+bool pt_proc_cgroup(uint32_t pid, const char *ctrl, char *out, size_t len);
+
 /* Resolve -c PATH to the id and depth the BPF filter compares.  PATH is
  * relative to the naming hierarchy's mount, or absolute on any cgroup
  * mount (the same relative path is looked up on the naming hierarchy);

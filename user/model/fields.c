@@ -593,6 +593,7 @@ static const struct pt_field oom_victim_fields[] = {
 	{ U32(struct pt_oom_kill, tgid), KEY },
 	{ STR(struct pt_oom_kill, "comm", comm) },
 	{ STR(struct pt_oom_kill, "cgroup", cgroup) },
+	{ STR(struct pt_oom_kill, "mem_cgroup", mem_cgroup) },
 	{ U64(struct pt_oom_kill, rss_bytes), .unit = PT_UNIT_BYTES,
 	  .combine = PT_COMB_MAX },
 };

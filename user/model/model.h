@@ -259,6 +259,9 @@ struct pt_oom_kill {
 	uint32_t pid, tgid;
 	char comm[PT_COMM_MAX];
 	char cgroup[PT_CGROUP_MAX];	/* victim's, on the naming hierarchy */
+	/* its memory cgroup where that is another path (v1 hosts named by
+	 * the cpu hierarchy), else "" */
+	char mem_cgroup[PT_CGROUP_MAX];
 	uint64_t rss_bytes;		/* anon + file + shmem; 0 unknown */
 };
 
