@@ -199,12 +199,89 @@ static bool contended(const struct pt_sched_task *t, double max_avg_ms)
 }
 
 /*
+ * Processes of one command with one waiting thread each, two or more of
+ * them: a lock they share (in shared memory: multiprocessing.Lock, a
+ * pthread mutex with PTHREAD_PROCESS_SHARED, a database's; or a kernel
+ * lock on a shared object).  8 processes on one multiprocessing.Lock
+ * waited 6,859 ms/s together, 860 each, and the per-process rule said
+ * nothing (explore helper, 2026-12-04).  Each is a culprit; the value is
+ * the command's sum.  Over the contended threads only (at most
+ * MAX_SHARED), which are few.
+ */
+#define MAX_SHARED 512
+
+static void lock_shared(struct rule_ctx *c, struct sample *out,
+			double max_avg)
+{
+	const struct pt_snapshot *s = c->s;
+	const struct pt_sched_task *v[MAX_SHARED];
+	bool multi[MAX_SHARED] = { false };
+	double secs = pt_rule_interval_s(s), best = 0;
+	size_t i, j, n = 0, best_i = 0;
+	unsigned int best_n = 0;
+
+	for (i = 0; i < s->sched_tasks.n && n < MAX_SHARED; i++)
+		if (contended(&s->sched_tasks.v[i], max_avg))
+			v[n++] = &s->sched_tasks.v[i];
+	/* keep the processes with one such thread */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (j != i && v[j]->id.tgid == v[i]->id.tgid) {
+				multi[i] = true;
+				break;
+			}
+	for (i = 0; i < n; i++)
+		if (multi[i])
+			v[i] = NULL;
+	for (i = 0; i < n; i++) {
+		unsigned int procs = 0;
+		double sum = 0;
+
+		if (!v[i])
+			continue;
+		for (j = 0; j < n; j++)
+			if (v[j] && !strcmp(v[j]->id.comm, v[i]->id.comm)) {
+				if (j < i)
+					break;	/* counted at the first */
+				sum += (double)v[j]->lock_ns;
+				procs++;
+			}
+		if (j == n && procs >= 2 && sum > best) {
+			best = sum;
+			best_i = i;
+			best_n = procs;
+		}
+	}
+	if (!best_n || best / NS_PER_MS / secs <= out->value)
+		return;
+	out->value = best / NS_PER_MS / secs;
+	for (j = 0; j < n; j++) {
+		struct pt_culprit who;
+		char key[64];
+
+		if (!v[j] || strcmp(v[j]->id.comm, v[best_i]->id.comm))
+			continue;
+		pt_rec_sched_tasks.who(v[j], &who);
+		who.task.pid = v[j]->id.tgid;	/* the process */
+		pt_strlcpy(who.site, top_site(s, 0, v[j]->id.tgid, PT_W_LOCK),
+			   sizeof(who.site));
+		snprintf(key, sizeof(key), "p%u/%s", v[j]->id.tgid,
+			 v[j]->id.comm);
+		pt_rule_add_entity(c, key, &who, (double)v[j]->lock_ns,
+				   (double)v[j]->lock_ns / NS_PER_MS, 0);
+	}
+	pt_rule_say(c, "%u processes of %s queue on a lock they share (%.0f ms/s together, one waiting thread each: a lock in shared memory or on a shared kernel object; the wait site says which): shorten the critical section, split the lock, or run fewer of them",
+		    best_n, v[best_i]->id.comm, out->value);
+}
+
+/*
  * lock.contention: the process whose threads wait on locks (futex, or a
  * sleeping kernel lock) the longest, summed over its threads, in ms per
  * second.  Only waits that end, at most lock_wait_ms on average, count:
  * threads parked for seconds on a condition variable (an idle pool) wait
  * on a futex too, but nothing contends there; and only processes with two
- * such threads or more.
+ * such threads or more, or processes of one command sharing a lock
+ * (lock_shared()).
  */
 static void sample_lock(struct rule_ctx *c, struct sample *out)
 {
@@ -250,6 +327,7 @@ static void sample_lock(struct rule_ctx *c, struct sample *out)
 		snprintf(key, sizeof(key), "p%u/%s", t->id.tgid, t->id.comm);
 		pt_rule_add_entity(c, key, &who, sum, sum / NS_PER_MS, 0);
 	}
+	lock_shared(c, out, max_avg);
 }
 
 static uint64_t min_disk_ios(const struct pt_detect_config *cfg)
