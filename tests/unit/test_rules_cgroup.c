@@ -245,6 +245,58 @@ static void test_cpu_pressure_short_waits(void **state)
 	pt_window_free(w);
 }
 
+/* I/O pressure 95% while the disk answers in 0.6 ms: dd under a cgroup's
+ * read limit; with slow = true the disk's p99 is 80 ms. */
+static void io_above_case(struct pt_snapshot *s, unsigned int seq, bool slow)
+{
+	struct pt_block_dev *d;
+	struct pt_sched_task *t;
+
+	snap(s, seq);
+	s->pressure.cpu = 0;
+	s->pressure.io = s->pressure.io_some = 95;
+	d = PT_PUSH(s->block_devs);
+	strcpy(d->dev, "vda");
+	d->read_ios = 40;
+	d->lat_p99_ns = slow ? 80 * MS : 600000;
+	t = PT_PUSH(s->sched_tasks);
+	t->id.pid = t->id.tgid = 700;
+	strcpy(t->id.comm, "dd");
+	t->io_ns = 990 * MS;
+	t->io_waits = 40;
+}
+
+static void io_above_fast(struct pt_snapshot *s, unsigned int seq)
+{
+	io_above_case(s, seq, false);
+}
+
+static void io_above_slow(struct pt_snapshot *s, unsigned int seq)
+{
+	io_above_case(s, seq, true);
+}
+
+static void test_io_pressure_above_device(void **state)
+{
+	const struct pt_window_finding *out, *f;
+	struct pt_window *w;
+	size_t n;
+
+	(void)state;
+	w = window_of(5, io_above_fast, &out, &n);
+	f = find(out, n, "disk.pressure");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "while the devices answer in time (worst p99 0.6 ms): the wait is above the device"));
+	assert_non_null(strstr(f->f.advice, "dd[700] waited longest (990 ms/s)"));
+	assert_null(strstr(f->f.advice, "faster storage"));
+	pt_window_free(w);
+	w = window_of(5, io_above_slow, &out, &n);
+	f = find(out, n, "disk.pressure");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "faster storage"));
+	pt_window_free(w);
+}
+
 /* The same waits all on CPU 1 while CPU 0 idles 97%: the threads are
  * confined (affinity), not short of CPUs. */
 static void cpus_case(struct pt_snapshot *s, unsigned int seq,
@@ -657,6 +709,7 @@ int main(void)
 		cmocka_unit_test(test_quota_short_run_delay),
 		cmocka_unit_test(test_runq_unthrottled),
 		cmocka_unit_test(test_cpu_pressure_short_waits),
+		cmocka_unit_test(test_io_pressure_above_device),
 		cmocka_unit_test(test_runq_confined),
 		cmocka_unit_test(test_runq_rt_and_nice),
 		cmocka_unit_test(test_self_not_culprit),

@@ -92,18 +92,79 @@ static void sample_disk(struct rule_ctx *c, struct sample *out)
 	}
 }
 
-/* disk.pressure: tasks issuing the I/O, in I/Os per second. */
-static void sample_io_psi(struct rule_ctx *c, struct sample *out)
+/*
+ * The devices answer in time: every device with enough I/Os has a p99
+ * under this (a healthy SSD stays under 5 ms; a disk.latency warning is
+ * 50).  Then tasks stalled on I/O wait above the device, and "faster
+ * storage" is the wrong advice: dd under a 2 MB/s blkio limit (device
+ * p99 0.6 ms) and a writer in balance_dirty_pages both got it, naming the
+ * kworkers that issued the writeback (explore helper, 2026-12-04).
+ */
+#define DEV_FAST_P99_NS (5 * NS_PER_MS)
+
+static const char *top_site(const struct pt_snapshot *s, uint32_t pid,
+			    uint32_t tgid, enum pt_wait w);
+
+/* Is every device fast (and one measured)?  Its worst p99 in *p99. */
+static bool devices_fast(const struct rule_ctx *c, double *p99)
 {
+	const struct pt_snapshot *s = c->s;
+	bool any = false;
 	size_t i;
 
-	pt_rule_sample_psi(c->s, PT_PSI_IO, out);
-	for (i = 0; i < c->s->block_tasks.n; i++) {
-		const struct pt_block_task *t = &c->s->block_tasks.v[i];
+	*p99 = 0;
+	if (!(s->families & (1u << PT_BLOCK)))
+		return false;
+	for (i = 0; i < s->block_devs.n; i++) {
+		const struct pt_block_dev *d = &s->block_devs.v[i];
+
+		if (d->read_ios + d->write_ios < c->cfg->min.disk_ios)
+			continue;
+		if ((double)d->lat_p99_ns >= DEV_FAST_P99_NS)
+			return false;
+		any = true;
+		if ((double)d->lat_p99_ns > *p99)
+			*p99 = (double)d->lat_p99_ns;
+	}
+	return any;
+}
+
+/* disk.pressure: tasks issuing the I/O, in I/Os per second; when the
+ * devices are fast, the advice names the thread blocked on I/O the
+ * longest and where, since the wait is above the device. */
+static void sample_io_psi(struct rule_ctx *c, struct sample *out)
+{
+	const struct pt_snapshot *s = c->s;
+	const struct pt_sched_task *worst = NULL;
+	double p99;
+	size_t i;
+
+	pt_rule_sample_psi(s, PT_PSI_IO, out);
+	for (i = 0; i < s->block_tasks.n; i++) {
+		const struct pt_block_task *t = &s->block_tasks.v[i];
 
 		if (t->ios)
 			pt_rule_add_record(c, &pt_rec_block_tasks, t,
 					   (double)t->ios, (double)t->ios, 0);
+	}
+	if (!devices_fast(c, &p99))
+		return;
+	for (i = 0; i < s->sched_tasks.n; i++)
+		if (s->sched_tasks.v[i].io_ns &&
+		    (!worst || s->sched_tasks.v[i].io_ns > worst->io_ns))
+			worst = &s->sched_tasks.v[i];
+	if (worst) {
+		const char *site = top_site(s, worst->id.pid, 0, PT_W_IO);
+
+		pt_rule_say(c, "tasks stall on I/O %.0f%% of the time while the devices answer in time (worst p99 %.1f ms): the wait is above the device, not its speed: a cgroup I/O limit (io.max, blkio.throttle.*), dirty-page writeback throttling, a journal or fsync; %s[%u] waited longest (%.0f ms/s%s%s)",
+			    out->value, p99 / NS_PER_MS, worst->id.comm,
+			    worst->id.pid,
+			    (double)worst->io_ns / NS_PER_MS /
+				    pt_rule_interval_s(s),
+			    site[0] ? ", in " : "", site);
+	} else {
+		pt_rule_say(c, "tasks stall on I/O %.0f%% of the time while the devices answer in time (worst p99 %.1f ms): the wait is above the device, not its speed: a cgroup I/O limit (io.max, blkio.throttle.*), dirty-page writeback throttling, a journal or fsync",
+			    out->value, p99 / NS_PER_MS);
 	}
 }
 
