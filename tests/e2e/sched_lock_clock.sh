@@ -50,7 +50,7 @@ gcc -O2 -Wall -pthread -o "$TMP/convoy" "$src" || fail "cannot build $src"
 
 python3 - "$PERFTOP" "$TMP" <<'PY'
 import json, subprocess, sys, time
-from perftop_test import make_waiter, under_tcg
+from perftop_test import end_line, make_waiter, snapshots, under_tcg
 perftop, tmp = sys.argv[1], sys.argv[2]
 trace = f"{tmp}/trace.json"
 
@@ -73,20 +73,15 @@ keys = ("lock_ns", "runnable_ns", "throttled_ns", "oncpu_ns", "steal_ns",
         "sleep_ns")
 tid_mode = {t: m for m, r in runs.items() for t in r["tids"]}
 snaps = []				# (interval end, {mode: {key: sum}})
-with open(trace) as f:
-    for line in f:
-        o = json.loads(line)
-        if o.get("type") == "end":
-            print("perftop's loss counters:", json.dumps(o["loss"]))
-        if o.get("type") != "snapshot":
-            continue
-        sums = {m: dict.fromkeys(keys, 0) for m in runs}
-        for t in o["sched"]["tasks"]:
-            m = tid_mode.get(t["pid"])
-            if m:
-                for k in keys:
-                    sums[m][k] += t.get(k, 0)
-        snaps.append((o["ts_ns"], sums))
+for o in snapshots(trace):
+    sums = {m: dict.fromkeys(keys, 0) for m in runs}
+    for t in o["sched"]["tasks"]:
+        m = tid_mode.get(t["pid"])
+        if m:
+            for k in keys:
+                sums[m][k] += t.get(k, 0)
+    snaps.append((o["ts_ns"], sums))
+print("perftop's loss counters:", json.dumps(end_line(trace)["loss"]))
 ends = [e for e, _ in snaps]
 
 def last_end(t):
