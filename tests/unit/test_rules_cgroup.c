@@ -264,6 +264,22 @@ static void io_above_case(struct pt_snapshot *s, unsigned int seq, bool slow)
 	strcpy(t->id.comm, "dd");
 	t->io_ns = 990 * MS;
 	t->io_waits = 40;
+	strcpy(t->id.cgroup, "/");
+}
+
+/* ... and a v1 blkio cgroup of another path with an I/O limit, in view
+ * through its I/O waiter only (no task named by it) */
+static void io_limited_case(struct pt_snapshot *s, unsigned int seq)
+{
+	struct pt_cgroup *g;
+
+	io_above_case(s, seq, false);
+	g = PT_PUSH(s->cgroups);
+	strcpy(g->path, "/");
+	g->tasks = 40;
+	g = PT_PUSH(s->cgroups);
+	strcpy(g->path, "/batch-io");
+	g->io_limited = 1;
 }
 
 static void io_above_fast(struct pt_snapshot *s, unsigned int seq)
@@ -294,6 +310,14 @@ static void test_io_pressure_above_device(void **state)
 	f = find(out, n, "disk.pressure");
 	assert_non_null(f);
 	assert_non_null(strstr(f->f.advice, "faster storage"));
+	pt_window_free(w);
+	w = window_of(5, io_limited_case, &out, &n);
+	f = find(out, n, "disk.pressure");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "; cgroup /batch-io has an I/O limit"));
+	f = find(out, n, "io.blocked");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "cgroup /batch-io has an I/O limit (io.max, blkio.throttle.*)"));
 	pt_window_free(w);
 }
 

@@ -155,13 +155,18 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
 			worst = &s->sched_tasks.v[i];
 	if (worst) {
 		const char *site = top_site(s, worst->id.pid, 0, PT_W_IO);
+		const struct pt_cgroup *lim = pt_io_limiter(s, worst->id.cgroup);
+		char limit[PT_CGROUP_MAX + 40] = "";
 
-		pt_rule_say(c, "tasks stall on I/O %.0f%% of the time while the devices answer in time (worst p99 %.1f ms): the wait is above the device, not its speed: a cgroup I/O limit (io.max, blkio.throttle.*), dirty-page writeback throttling, a journal or fsync; %s[%u] waited longest (%.0f ms/s%s%s)",
+		if (lim)
+			snprintf(limit, sizeof(limit),
+				 "; cgroup %s has an I/O limit", lim->path);
+		pt_rule_say(c, "tasks stall on I/O %.0f%% of the time while the devices answer in time (worst p99 %.1f ms): the wait is above the device, not its speed: a cgroup I/O limit (io.max, blkio.throttle.*), dirty-page writeback throttling, a journal or fsync; %s[%u] waited longest (%.0f ms/s%s%s)%s",
 			    out->value, p99 / NS_PER_MS, worst->id.comm,
 			    worst->id.pid,
 			    (double)worst->io_ns / NS_PER_MS /
 				    pt_rule_interval_s(s),
-			    site[0] ? ", in " : "", site);
+			    site[0] ? ", in " : "", site, limit);
 	} else {
 		pt_rule_say(c, "tasks stall on I/O %.0f%% of the time while the devices answer in time (worst p99 %.1f ms): the wait is above the device, not its speed: a cgroup I/O limit (io.max, blkio.throttle.*), dirty-page writeback throttling, a journal or fsync",
 			    out->value, p99 / NS_PER_MS);
@@ -226,6 +231,8 @@ static const char *top_site(const struct pt_snapshot *s, uint32_t pid,
 static void sample_io_blocked(struct rule_ctx *c, struct sample *out)
 {
 	const struct pt_snapshot *s = c->s;
+	const struct pt_sched_task *worst = NULL;
+	const struct pt_cgroup *lim;
 	double secs = pt_rule_interval_s(s);
 	size_t i;
 
@@ -240,8 +247,10 @@ static void sample_io_blocked(struct rule_ctx *c, struct sample *out)
 
 		if (!t->io_ns)
 			continue;
-		if (ms_s > out->value)
+		if (ms_s > out->value) {
 			out->value = ms_s;
+			worst = t;
+		}
 		pt_rec_sched_tasks.who(t, &who);
 		pt_rec_sched_tasks.key(t, false, key, sizeof(key));
 		pt_strlcpy(who.site, top_site(s, t->id.pid, 0, PT_W_IO),
@@ -249,6 +258,11 @@ static void sample_io_blocked(struct rule_ctx *c, struct sample *out)
 		pt_rule_add_entity(c, key, &who, (double)t->io_ns,
 				   (double)t->io_ns / NS_PER_MS, 0);
 	}
+	/* a limit someone set is named (dd under a 2 MB/s blkio limit got
+	 * only the generic advice: explore helper, 2026-12-04) */
+	if (worst && (lim = pt_io_limiter(s, worst->id.cgroup)))
+		pt_rule_say(c, "the named threads wait for I/O, and cgroup %s has an I/O limit (io.max, blkio.throttle.*): if disk.latency is fine, that limit holds them back: raise it or move the work; else reduce their I/O or use faster storage",
+			    lim->path);
 }
 
 /* A thread's lock waits that look like contention: they end, and last at

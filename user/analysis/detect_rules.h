@@ -92,5 +92,11 @@ void pt_sample_thrashing(struct rule_ctx *c, struct sample *out);
  * the CPU count, explains its tasks' run-queue waits. */
 const struct pt_cgroup *pt_throttled_cgroup(const struct pt_snapshot *s,
 					    const char *path);
+/* The cgroup with an I/O limit (io.max, blkio.throttle.*) that applies to
+ * a task of `path`: its own or an ancestor's, else (v1: a blkio cgroup of
+ * another path, in view only through its I/O waiters) one with no task
+ * named by it; NULL when none. */
+const struct pt_cgroup *pt_io_limiter(const struct pt_snapshot *s,
+				      const char *path);
 
 #endif /* PT_DETECT_RULES_H */

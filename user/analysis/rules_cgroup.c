@@ -107,6 +107,27 @@ void pt_sample_throttling(struct rule_ctx *c, struct sample *out)
 				 pt_rule_interval_s(s));
 }
 
+const struct pt_cgroup *pt_io_limiter(const struct pt_snapshot *s,
+				      const char *path)
+{
+	const struct pt_cgroup *best = NULL, *other = NULL;
+	size_t i;
+
+	for (i = 0; i < s->cgroups.n; i++) {
+		const struct pt_cgroup *g = &s->cgroups.v[i];
+
+		if (!g->io_limited)
+			continue;
+		if (under(path, g->path)) {
+			if (!best || strlen(g->path) > strlen(best->path))
+				best = g;
+		} else if (!g->tasks && !other) {
+			other = g;
+		}
+	}
+	return best ? best : other;
+}
+
 /* The limit that applies to `path`: its own or its nearest ancestor's. */
 static const struct pt_cgroup *mem_limiter(const struct pt_snapshot *s,
 					   const char *path)

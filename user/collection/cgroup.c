@@ -553,8 +553,9 @@ static int read_one(struct pt_cgroups *c, struct cg *e,
  * waits on both; with raw_tp there is no on-CPU reclaim time, only its
  * I/O waits) or took major faults brings its memory cgroup into view
  * when that is another path: a record with the memory figures only (the
- * cpu hierarchy has no such cgroup).  At most MEM_READS /proc reads an
- * interval, the processes that waited most.
+ * cpu hierarchy has no such cgroup); an I/O waiter its blkio cgroup too
+ * (its I/O limit).  At most MEM_READS processes an interval, those that
+ * waited most.
  */
 #define MEM_STALL_NS 1000000ull
 #define MEM_READS 64
@@ -562,6 +563,7 @@ static int read_one(struct pt_cgroups *c, struct cg *e,
 struct mem_cand {
 	uint32_t tgid;
 	uint64_t weight;	/* wait ns, or major faults x 1 ms */
+	uint64_t io_ns;		/* of it, blocked on I/O */
 	const char *cgroup;	/* its cgroup on the naming hierarchy */
 };
 
@@ -573,46 +575,57 @@ static int by_weight(const void *a, const void *b)
 }
 
 static void add_cand(struct mem_cand *v, size_t *n, size_t cap,
-		     const struct pt_task_id *id, uint64_t weight)
+		     const struct pt_task_id *id, uint64_t weight,
+		     uint64_t io_ns)
 {
 	size_t i;
 
 	for (i = 0; i < *n; i++)
 		if (v[i].tgid == id->tgid) {
 			v[i].weight += weight;
+			v[i].io_ns += io_ns;
 			return;
 		}
 	if (*n < cap)
-		v[(*n)++] = (struct mem_cand){ id->tgid, weight, id->cgroup };
+		v[(*n)++] = (struct mem_cand){ id->tgid, weight, io_ns,
+					       id->cgroup };
 }
 
-static int see_memory_cgroups(struct pt_cgroups *c,
+static int see_limit_cgroups(struct pt_cgroups *c,
 			      const struct pt_snapshot *s)
 {
+	bool blkio = pt_cgroup_v1_mount("blkio") != NULL;
 	struct mem_cand v[4 * MEM_READS];
 	char path[PT_CGROUP_MAX];
 	size_t i, n = 0;
 	int err = 0;
 
 	if (pt_cgroup_hier() != PT_CG_HIER_V1_CPU ||
-	    !pt_cgroup_v1_mount("memory"))
+	    (!pt_cgroup_v1_mount("memory") && !blkio))
 		return 0;
 	for (i = 0; i < s->sched_tasks.n; i++) {
 		const struct pt_sched_task *t = &s->sched_tasks.v[i];
 
 		if (t->mem_ns + t->io_ns >= MEM_STALL_NS)
 			add_cand(v, &n, PT_ARRAY_SIZE(v), &t->id,
-				 t->mem_ns + t->io_ns);
+				 t->mem_ns + t->io_ns, t->io_ns);
 	}
 	for (i = 0; i < s->fault_tasks.n; i++)
 		if (s->fault_tasks.v[i].major)
 			add_cand(v, &n, PT_ARRAY_SIZE(v), &s->fault_tasks.v[i].id,
-				 s->fault_tasks.v[i].major * MEM_STALL_NS);
+				 s->fault_tasks.v[i].major * MEM_STALL_NS, 0);
 	qsort(v, n, sizeof(v[0]), by_weight);
-	for (i = 0; i < n && i < MEM_READS && !err; i++)
+	for (i = 0; i < n && i < MEM_READS && !err; i++) {
 		if (pt_proc_cgroup(v[i].tgid, "memory", path, sizeof(path)) &&
 		    strcmp(path, v[i].cgroup))
 			err = see(c, path, v[i].tgid, 0);
+		/* and an I/O waiter's blkio cgroup: its limit (dd under a 2
+		 * MB/s blkio.throttle in a blkio-only group was not in view) */
+		if (!err && v[i].io_ns >= MEM_STALL_NS && blkio &&
+		    pt_proc_cgroup(v[i].tgid, "blkio", path, sizeof(path)) &&
+		    strcmp(path, v[i].cgroup))
+			err = see(c, path, v[i].tgid, 0);
+	}
 	return err;
 }
 
@@ -644,7 +657,7 @@ int pt_cgroups_collect(struct pt_cgroups *c, struct pt_snapshot *s)
 			err = see(c, s->oom_victims.v[i].mem_cgroup, 0, 0);
 	}
 	if (!err)
-		err = see_memory_cgroups(c, s);
+		err = see_limit_cgroups(c, s);
 	if (err)
 		return err;
 	/* the first collection is the collector's start-up one, right
