@@ -191,6 +191,26 @@ static void unthrottled_case(struct pt_snapshot *s, unsigned int seq)
 	s->cgroups.v[0].cpu_throttled_periods = 0;
 }
 
+/* ... beside a JVM whose threads have names of their own: it is named by
+ * its main thread, its threads' CPU together (0.8 CPUs) */
+static void jvm_case(struct pt_snapshot *s, unsigned int seq)
+{
+	static const char *const names[] = { "java", "GC Thread#0",
+					     "C2 CompilerThre" };
+	static const uint64_t ms[] = { 10, 500, 290 };
+	int i;
+
+	unthrottled_case(s, seq);
+	for (i = 0; i < 3; i++) {
+		struct pt_sched_task *t = PT_PUSH(s->sched_tasks);
+
+		t->id.pid = 900 + i;
+		t->id.tgid = 900;
+		strcpy(t->id.comm, names[i]);
+		t->oncpu_ns = ms[i] * MS;
+	}
+}
+
 static void test_runq_unthrottled(void **state)
 {
 	const struct pt_window_finding *out, *f;
@@ -204,6 +224,11 @@ static void test_runq_unthrottled(void **state)
 	assert_non_null(strstr(f->f.advice, "more CPUs"));
 	/* who held the CPUs, by command (the waiters may be victims) */
 	assert_non_null(strstr(f->f.advice, "the CPUs ran spin (2 processes) 0.2 CPUs, and the named threads waited behind them"));
+	pt_window_free(w);
+	w = window_of(5, jvm_case, &out, &n);
+	f = find(out, n, "cpu.runq_latency");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "the CPUs ran java[900] 0.8 CPUs, spin (2 processes) 0.2 CPUs, and"));
 	/* task culprits carry their cgroup */
 	assert_string_equal(f->f.culprits[0].task.cgroup, "/pay");
 	assert_null(find(out, n, "cpu.throttling"));

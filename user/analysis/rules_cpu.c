@@ -276,24 +276,34 @@ static bool low_priority_waits(const struct pt_snapshot *s, bool classes,
 #define TOP_RUNNERS 3
 
 struct runner {
-	const char *comm;
-	uint32_t tgid, procs;	/* a process, or procs of one command */
+	const char *comm;	/* the process's: its main thread's name */
+	uint32_t tgid, pid, procs;	/* procs: of one command, grouped */
 	double ns;
 };
 
-static int by_comm_tgid(const void *a, const void *b)
+static int by_tgid_main(const void *a, const void *b)
 {
 	const struct runner *x = a, *y = b;
-	int c = strcmp(x->comm, y->comm);
 
-	return c ? c : (x->tgid > y->tgid) - (x->tgid < y->tgid);
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	/* the main thread first: its name names the process */
+	if ((x->pid != x->tgid) != (y->pid != y->tgid))
+		return (x->pid != x->tgid) - (y->pid != y->tgid);
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int by_comm(const void *a, const void *b)
+{
+	return strcmp(((const struct runner *)a)->comm,
+		      ((const struct runner *)b)->comm);
 }
 
 static bool who_ran(const struct pt_snapshot *s, char *advice, size_t len)
 {
 	struct runner *v, top[TOP_RUNNERS];
 	char names[TOP_RUNNERS * (PT_COMM_MAX + 48)] = "";
-	size_t i, k, n = 0, m = 0, off = 0;
+	size_t i, k, n = 0, p = 0, m = 0, off = 0;
 
 	v = calloc(s->sched_tasks.n ? s->sched_tasks.n : 1, sizeof(*v));
 	if (!v)
@@ -302,21 +312,30 @@ static bool who_ran(const struct pt_snapshot *s, char *advice, size_t len)
 		const struct pt_sched_task *t = &s->sched_tasks.v[i];
 
 		if (t->id.tgid != s->self_tgid && t->oncpu_ns)
-			v[n++] = (struct runner){ t->id.comm, t->id.tgid, 1,
+			v[n++] = (struct runner){ t->id.comm, t->id.tgid,
+						  t->id.pid, 1,
 						  (double)t->oncpu_ns };
 	}
-	/* by command, then process: one entry per command, its processes
-	 * counted (stress-ng's 8 switch processes are one load) */
-	qsort(v, n, sizeof(*v), by_comm_tgid);
+	/* one entry per process, named by its main thread when it ran
+	 * (a JVM's threads have names of their own), else its lowest id */
+	qsort(v, n, sizeof(*v), by_tgid_main);
 	for (i = 0; i < n; i++) {
+		if (p && v[p - 1].tgid == v[i].tgid) {
+			v[p - 1].ns += v[i].ns;
+			continue;
+		}
+		v[p++] = v[i];
+	}
+	/* then one per command, its processes counted (stress-ng's 8
+	 * switch processes are one load) */
+	qsort(v, p, sizeof(*v), by_comm);
+	for (i = 0; i < p; i++) {
 		struct runner r = v[i];
 
-		r.procs = 1;
-		while (i + 1 < n && !strcmp(v[i + 1].comm, r.comm)) {
+		while (i + 1 < p && !strcmp(v[i + 1].comm, r.comm)) {
 			i++;
 			r.ns += v[i].ns;
-			if (v[i].tgid != v[i - 1].tgid)
-				r.procs++;
+			r.procs++;
 		}
 		for (k = m; k > 0 && top[k - 1].ns < r.ns; k--)
 			if (k < TOP_RUNNERS)
