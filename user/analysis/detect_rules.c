@@ -136,6 +136,7 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
 {
 	const struct pt_snapshot *s = c->s;
 	const struct pt_sched_task *worst = NULL;
+	char who[PT_SITE_MAX + PT_CGROUP_MAX + 128] = "";
 	double p99;
 	size_t i;
 
@@ -156,21 +157,20 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
 	if (worst) {
 		const char *site = top_site(s, worst->id.pid, 0, PT_W_IO);
 		const struct pt_cgroup *lim = pt_io_limiter(s, worst->id.cgroup);
-		char limit[PT_CGROUP_MAX + 40] = "";
+		size_t n;
 
-		if (lim)
-			snprintf(limit, sizeof(limit),
+		n = (size_t)snprintf(who, sizeof(who),
+				     "; %s[%u] waited longest (%.0f ms/s%s%s)",
+				     worst->id.comm, worst->id.pid,
+				     (double)worst->io_ns / NS_PER_MS /
+					     pt_rule_interval_s(s),
+				     site[0] ? ", in " : "", site);
+		if (lim && n < sizeof(who))
+			snprintf(who + n, sizeof(who) - n,
 				 "; cgroup %s has an I/O limit", lim->path);
-		pt_rule_say(c, "tasks stall on I/O %.0f%% of the time while the devices answer in time (worst p99 %.1f ms): the wait is above the device, not its speed: a cgroup I/O limit (io.max, blkio.throttle.*), dirty-page writeback throttling, a journal or fsync; %s[%u] waited longest (%.0f ms/s%s%s)%s",
-			    out->value, p99 / NS_PER_MS, worst->id.comm,
-			    worst->id.pid,
-			    (double)worst->io_ns / NS_PER_MS /
-				    pt_rule_interval_s(s),
-			    site[0] ? ", in " : "", site, limit);
-	} else {
-		pt_rule_say(c, "tasks stall on I/O %.0f%% of the time while the devices answer in time (worst p99 %.1f ms): the wait is above the device, not its speed: a cgroup I/O limit (io.max, blkio.throttle.*), dirty-page writeback throttling, a journal or fsync",
-			    out->value, p99 / NS_PER_MS);
 	}
+	pt_rule_say(c, "tasks stall on I/O %.0f%% of the time while the devices answer in time (worst p99 %.1f ms): the wait is above the device, not its speed: a cgroup I/O limit (io.max, blkio.throttle.*), dirty-page writeback throttling, a journal or fsync%s",
+		    out->value, p99 / NS_PER_MS, who);
 }
 
 /* network.retransmits: system ratio, or one connection's if worse. */

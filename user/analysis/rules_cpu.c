@@ -269,8 +269,8 @@ static bool low_priority_waits(const struct pt_snapshot *s, bool classes,
  * stressor, 5th, and the advice told them to reduce their parallelism:
  * explore helper, 2026-12-04), so the advice names who held the CPUs:
  * the 3 commands with the most on-CPU time in the interval, down to a
- * tenth of the first's (a command's
- * processes together: stress-ng's 8 are one load), perftop left out.
+ * tenth of the first's (a command's processes together: stress-ng's 8
+ * are one load), perftop left out.
  * False when there is none (no sched records).
  */
 #define TOP_RUNNERS 3
