@@ -298,6 +298,38 @@ static void fill_lock(struct pt_snapshot *s, unsigned int i, double v)
 	t->lock_waits = 100;
 }
 
+/* A JVM's monitor convoy: 4 waiters whose order changes every interval,
+ * beside the main thread (pid == tgid) that ran without waiting; with
+ * `main` false the main thread did not run (the java launcher's sits in
+ * pthread_join). */
+static void fill_jvm_lock(struct pt_snapshot *s, unsigned int i, double v,
+			  bool main)
+{
+	static const char *const names[] = { "convoy-0", "convoy-1",
+					     "convoy-2", "convoy-3" };
+	uint32_t k;
+
+	if (main)
+		add_waiter(s, 900, 900, "java")->oncpu_ns = MS;
+	for (k = 0; k < 4; k++) {
+		uint32_t n = (k + i) % 4;
+		struct pt_sched_task *t = add_waiter(s, 901 + n, 900, names[n]);
+
+		t->lock_ns = (uint64_t)(v * MS / 8) * (n == 2 ? 5 : 1);
+		t->lock_waits = 20;
+	}
+}
+
+static void fill_jvm_main(struct pt_snapshot *s, unsigned int i, double v)
+{
+	fill_jvm_lock(s, i, v, true);
+}
+
+static void fill_jvm_nomain(struct pt_snapshot *s, unsigned int i, double v)
+{
+	fill_jvm_lock(s, i, v, false);
+}
+
 static void test_wait_rules(void **state)
 {
 	struct pt_window_finding f;
@@ -314,6 +346,16 @@ static void test_wait_rules(void **state)
 	assert_int_equal(f.f.culprits[0].task.pid, 500);
 	assert_non_null(strstr(f.f.summary, "mutexer[500] in `schedule <- futex_wait_queue <- futex_wait`"));
 	assert_false(steady("lock.contention", fill_lock, 0, &f));
+	/* one culprit per process, whichever thread comes first: named by
+	 * its main thread, else its longest waiter */
+	assert_true(steady("lock.contention", fill_jvm_main, 3000, &f));
+	assert_int_equal(f.f.nr_culprits, 1);
+	assert_int_equal(f.f.culprits[0].task.pid, 900);
+	assert_string_equal(f.f.culprits[0].task.comm, "java");
+	assert_true(f.f.culprits[0].value > 2999 && f.f.culprits[0].value < 3001);
+	assert_true(steady("lock.contention", fill_jvm_nomain, 3000, &f));
+	assert_int_equal(f.f.nr_culprits, 1);
+	assert_string_equal(f.f.culprits[0].task.comm, "convoy-2");
 }
 
 static void test_edges_every_rule(void **state)

@@ -633,6 +633,9 @@ static void global_thrash_case(struct pt_snapshot *s, unsigned int seq,
 		g->mem_limit_bytes = 512ull << 20;
 		g->mem_usage_bytes = 511ull << 20;
 	}
+	/* the thrashing shows as memory pressure and major faults too */
+	s->pressure.memory_some = 40;
+	s->fault_major = 2000;
 }
 
 static void global_case(struct pt_snapshot *s, unsigned int seq)
@@ -658,6 +661,13 @@ static void test_thrashing_machine(void **state)
 	assert_int_equal(f->f.severity, PT_SEV_CRITICAL);
 	assert_true(f->f.value == 50000);
 	assert_non_null(strstr(f->f.advice, "the machine re-reads 195 MiB/s"));
+	/* in no limited cgroup: the machine's memory is short */
+	f = find(out, n, "memory.pressure");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "add memory"));
+	f = find(out, n, "memory.major_faults");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "add RAM"));
 	pt_window_free(w);
 	/* most of them one limited cgroup's: that cgroup, at its limit */
 	w = window_of(4, limited_case, &out, &n);
@@ -666,6 +676,15 @@ static void test_thrashing_machine(void **state)
 	assert_true(f->f.value == 30000);
 	assert_non_null(strstr(f->f.advice, "cgroup /system.slice re-reads"));
 	assert_non_null(strstr(f->f.advice, "(512 MiB, 511 MiB in use)"));
+	/* ... and the pressure and faults are that limit's, not the
+	 * machine's (both said "add RAM" beside it: explore helper) */
+	f = find(out, n, "memory.pressure");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "the memory stalls come from cgroup /system.slice, which re-reads 117 MiB/s of evicted pages at the memory limit of /system.slice (512 MiB, 511 MiB in use)"));
+	assert_null(strstr(f->f.advice, "add memory"));
+	f = find(out, n, "memory.major_faults");
+	assert_non_null(f);
+	assert_non_null(strstr(f->f.advice, "the major faults come from cgroup /system.slice"));
 	pt_window_free(w);
 }
 

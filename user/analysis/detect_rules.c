@@ -60,12 +60,14 @@ static void sample_major(struct rule_ctx *c, struct sample *out)
 	if (s->fault_major >= c->cfg->min.major_faults)
 		out->value = (double)s->fault_major / pt_rule_interval_s(s);
 	add_faulters(c);
+	pt_say_limited_thrasher(c, "the major faults");
 }
 
 static void sample_mem_psi(struct rule_ctx *c, struct sample *out)
 {
 	pt_rule_sample_psi(c->s, PT_PSI_MEMORY, out);
 	add_faulters(c);
+	pt_say_limited_thrasher(c, "the memory stalls");
 }
 
 /* disk.latency: the worst device's p99 (each device on its own). */
@@ -370,6 +372,7 @@ static void sample_lock(struct rule_ctx *c, struct sample *out)
 	out->measured = true;
 	for (i = 0; i < s->sched_tasks.n; i++) {
 		const struct pt_sched_task *t = &s->sched_tasks.v[i];
+		const struct pt_sched_task *name = NULL, *top = NULL;
 		unsigned int waiters = 0;
 		struct pt_culprit who;
 		double sum = 0;
@@ -383,23 +386,33 @@ static void sample_lock(struct rule_ctx *c, struct sample *out)
 				break;
 		if (j < i)
 			continue;
-		for (j = i; j < s->sched_tasks.n; j++) {
+		for (j = 0; j < s->sched_tasks.n; j++) {
 			const struct pt_sched_task *u = &s->sched_tasks.v[j];
 
-			if (u->id.tgid == t->id.tgid && contended(u, max_avg)) {
+			if (u->id.tgid != t->id.tgid)
+				continue;
+			if (u->id.pid == u->id.tgid)
+				name = u;
+			if (contended(u, max_avg)) {
 				sum += (double)u->lock_ns;
 				waiters++;
+				if (!top || u->lock_ns > top->lock_ns)
+					top = u;
 			}
 		}
 		if (waiters < 2)
 			continue;	/* one waiter: no one to contend with */
 		if (sum / NS_PER_MS / secs > out->value)
 			out->value = sum / NS_PER_MS / secs;
-		pt_rec_sched_tasks.who(t, &who);
+		/* one culprit per process, named by its main thread where it
+		 * ran, else by its longest waiter (keyed by the first
+		 * waiter's name, a JVM's convoy was 5 culprits, 'convoy-5',
+		 * 'C2 CompilerThre', 'producer'... of one process) */
+		pt_rec_sched_tasks.who(name ? name : top, &who);
 		who.task.pid = t->id.tgid;	/* the process */
 		pt_strlcpy(who.site, top_site(s, 0, t->id.tgid, PT_W_LOCK),
 			   sizeof(who.site));
-		snprintf(key, sizeof(key), "p%u/%s", t->id.tgid, t->id.comm);
+		snprintf(key, sizeof(key), "p%u", t->id.tgid);
 		pt_rule_add_entity(c, key, &who, sum, sum / NS_PER_MS, 0);
 	}
 	lock_shared(c, out, max_avg);

@@ -260,6 +260,59 @@ static bool root_thrashes(const struct pt_snapshot *s,
 	return true;
 }
 
+/*
+ * A memory-limited cgroup's thrashing is the machine's major faults and
+ * memory pressure too: a process re-reading a 256 MiB mapping in a 64 MiB
+ * memory cgroup made memory.major_faults and memory.pressure advise "add
+ * RAM" beside memory.thrashing's "raise the limit", with 23 GB free
+ * (explore helper, 2026-12-04).  Most (half) of the root's refaults, as
+ * root_thrashes() divides them the other way; with no root in view, its
+ * own rate must reach the warning.
+ */
+const struct pt_cgroup *pt_limited_thrasher(const struct rule_ctx *c,
+					    const struct pt_cgroup **lim)
+{
+	const struct pt_snapshot *s = c->s;
+	const struct pt_cgroup *best = NULL, *root = NULL;
+	double secs = pt_rule_interval_s(s);
+	size_t i;
+
+	for (i = 0; i < s->cgroups.n; i++) {
+		const struct pt_cgroup *g = &s->cgroups.v[i];
+
+		if (!strcmp(g->path, "/")) {
+			root = g;
+			continue;
+		}
+		if (g->mem_refaults && mem_limiter(s, g->path) &&
+		    !explained_below(s, g) &&
+		    (!best || g->mem_refaults > best->mem_refaults))
+			best = g;
+	}
+	if (!best || (double)best->mem_refaults / secs <
+			     c->cfg->thr[PT_RULE_THRASHING].warning)
+		return NULL;
+	if (root && (double)best->mem_refaults <
+			    0.5 * (double)root->mem_refaults)
+		return NULL;
+	*lim = mem_limiter(s, best->path);
+	return best;
+}
+
+bool pt_say_limited_thrasher(struct rule_ctx *c, const char *what)
+{
+	const struct pt_cgroup *lim, *g = pt_limited_thrasher(c, &lim);
+
+	if (!g)
+		return false;
+	pt_rule_say(c, "%s come from cgroup %s, which re-reads %.0f MiB/s of evicted pages at the memory limit of %s (%.0f MiB, %.0f MiB in use): raise that limit (memory.max, memory.limit_in_bytes) or shrink its working set; more RAM for the machine does not help it",
+		    what, g->path,
+		    (double)g->mem_refaults * 4096 / MIB / pt_rule_interval_s(c->s),
+		    lim->path, (double)lim->mem_limit_bytes / MIB,
+		    (double)lim->mem_usage_bytes / MIB);
+	return true;
+}
+
 void pt_sample_thrashing(struct rule_ctx *c, struct sample *out)
 {
 	const struct pt_snapshot *s = c->s;
