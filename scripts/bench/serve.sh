@@ -34,6 +34,9 @@ SECS=${SERVE_SECS:-$([ "$QUICK" = 1 ] && echo 5 || echo 15)}
 SOAK_MIN=${SERVE_SOAK_MIN:-$([ "$QUICK" = 1 ] && echo 2 || echo 30)}
 DOC=${SERVE_DOC:-$([ "$QUICK" = 1 ] && echo "$OUT/bench/performance-serve.md" || echo docs/performance-serve.md)}
 WORK=$(mktemp -d /tmp/perftop-bench-serve.XXXXXX)
+# the commit measured: the tree may move on during a 38-minute run (the
+# binary started at the beginning is what is measured)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 PIDS=()
 
 die() { echo "perftop: bench serve: $*" >&2; exit 1; }
@@ -242,7 +245,6 @@ PY
 kill -TERM "$SOAK_PID"; wait "$SOAK_PID" || die "serve exited $? after the soak"
 
 # ---- report ----------------------------------------------------------------
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 python3 - "$WORK/rps" "$WORK/soak" "$DOC" "$commit" "$ROUNDS" "$SECS" "$SOAK_MIN" <<'PY'
 import statistics, sys, time
 rps_f, soak_f, doc, commit, rounds, secs, soak_min = sys.argv[1:]
