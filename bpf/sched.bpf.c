@@ -34,6 +34,7 @@
  * CPU's programs write.
  */
 #include "common.bpf.h"
+#include "jvm.bpf.h"
 #include "pt_hist.h"
 
 #define TASK_DEAD 0x80		/* include/linux/sched.h, stable since 4.14 */
@@ -199,6 +200,9 @@ __u32 calib_fresh = 1;	/* next measurement starts a new maximum */
 /* rq clock of the last interval end: a thread first seen is not credited
  * with time before it. */
 __u64 last_boundary = 0;
+/* 1 once userspace has attached jvm.bpf.c's uprobes somewhere: until
+ * then no futex sleep looks in jvm_mon */
+__u32 jvm_on = 0;
 
 /* ---- the run-queue clock ---- */
 
@@ -490,6 +494,17 @@ static __always_inline __u32 futex_class(struct sched_acc *a, __u64 addr,
 	return PT_WAIT_SLEEP;
 }
 
+/* Is the current thread inside a JVM's monitor enter (jvm.bpf.c)?  Any
+ * futex wait there (its park, the park's own mutex) waits for the
+ * monitor. */
+static __always_inline bool in_jvm_monitor(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return *(volatile __u32 *)&jvm_on &&
+	       bpf_map_lookup_elem(&jvm_mon, &tid);
+}
+
 /*
  * Why prev sleeps.  Memory first: a refault wait (thrashing) sets both
  * in_memstall and in_iowait, and the cause is memory.  Then the task's
@@ -501,7 +516,8 @@ static __always_inline __u32 futex_class(struct sched_acc *a, __u64 addr,
  * conflicting lock, and so does fcntl(2) F_SETLKW / F_OFD_SETLKW (lockf,
  * POSIX record locks); neither is a kernel mutex, so no contention
  * tracepoint sees them (4 processes queueing on one flock waited 3000
- * ms/s, read as sleep: explore helper, 2026-12-04).
+ * ms/s, read as sleep: explore helper, 2026-12-04).  Any futex wait of
+ * a thread inside a JVM's monitor enter (in_jvm_monitor()) is a lock.
  */
 static __always_inline __u32 sleep_class(struct task_struct *t,
 					 struct sched_acc *a, bool btf)
@@ -525,12 +541,18 @@ static __always_inline __u32 sleep_class(struct task_struct *t,
 	nr = regs->REGS_SYSCALL_FIELD;
 	if (nr == NR_FLOCK)
 		return PT_WAIT_LOCK;
-	if (nr == NR_FCNTL)
-		return regs->REGS_ARG2 == F_SETLKW ||
-		       regs->REGS_ARG2 == F_OFD_SETLKW ? PT_WAIT_LOCK
-						       : PT_WAIT_SLEEP;
-	if (nr == NR_FUTEX || nr == NR_FUTEX_WAIT || nr == NR_FUTEX_WAITV)
+	if (nr == NR_FCNTL) {
+		/* cmd is an unsigned int: the kernel ignores the register's
+		 * upper half, which a caller may leave dirty */
+		cmd = (__u32)regs->REGS_ARG2;
+		return cmd == F_SETLKW || cmd == F_OFD_SETLKW ? PT_WAIT_LOCK
+							      : PT_WAIT_SLEEP;
+	}
+	if (nr == NR_FUTEX || nr == NR_FUTEX_WAIT || nr == NR_FUTEX_WAITV) {
 		a->fx_flags = FX_FUTEX;
+		if (in_jvm_monitor())
+			return PT_WAIT_LOCK;
+	}
 	if (nr == NR_FUTEX) {
 		cmd = regs->REGS_ARG2 & FUTEX_CMD_MASK;
 		if (cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2)
@@ -832,6 +854,9 @@ static __always_inline void account_out(struct task_struct *prev,
 		send_dead(a, prev, pid, now, btf);
 		if (!btf)
 			bpf_map_delete_elem(&sched_hash, &pid);
+		/* ended inside a monitor enter: its id may be reused */
+		if (*(volatile __u32 *)&jvm_on)
+			bpf_map_delete_elem(&jvm_mon, &pid);
 	}
 }
 

@@ -11,7 +11,8 @@ BUILD_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcjson-dev libncurses-dev libmicrohttpd-dev pkg-config"
 TEST_PKGS="libcmocka-dev python3 tmux iproute2 nftables util-linux procps
 	fio iperf3 e2fsprogs valgrind libclang-rt-14-dev gzip chromium
-	libxml2-utils prometheus curl man-db groff-base bpftrace"
+	libxml2-utils prometheus curl man-db groff-base bpftrace
+	openjdk-17-jdk-headless"
 BENCH_PKGS="linux-perf nginx-light wrk libbpf-tools"
 # make vmtest: QEMU, a static busybox for the guest's initramfs, kmod
 # (depmod) and the decompressors for Debian's kernel images and modules;

@@ -10,7 +10,8 @@
 # ~940 by construction; a write's own CPU time and the pauses between
 # writes take the rest), and disk.latency must not fire: the device is
 # fine, which is the case this rule exists for.  The advice must name the
-# limited cgroup (on v1 a blkio-only group: dd's cpu cgroup is "/").
+# limited cgroup (on v1 a blkio-only group: dd's cpu cgroup is "/") and
+# the limit ("loop3 write 1 MiB/s").
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd python3 losetup dd
@@ -46,7 +47,7 @@ sleep 1
 rc=0
 "$PERFTOP" scan --probes sched,block,cgroup -p "$writer" -i 0.5 -d 4 --json \
 	>"$TMP/scan.json" || rc=$?
-python3 - "$CHECK" "$TMP" "$rc" "$writer" "/${cg##*/}" <<'PY'
+python3 - "$CHECK" "$TMP" "$rc" "$writer" "/${cg##*/}" "${loop##*/}" <<'PY'
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
 from detect_check import check_report, rules
@@ -66,6 +67,8 @@ assert f["value"] >= 700, f"{f['value']} ms/s blocked, expected ~940"
 assert "disk.latency" not in rules(scan), "disk.latency fired: the device is fast"
 # the limit is named: on v1 the blkio cgroup is another path than dd's cpu
 # one, in view through dd's I/O waits (docs/cgroups.md)
-assert f"cgroup {sys.argv[5]} has an I/O limit" in f["advice"], f["advice"]
+# ... and the limit, in words (the device by its name)
+assert (f"cgroup {sys.argv[5]} has an I/O limit ({sys.argv[6]} write 1 MiB/s)"
+        in f["advice"]), f["advice"]
 print("ok")
 PY

@@ -305,6 +305,8 @@ static void io_limited_case(struct pt_snapshot *s, unsigned int seq)
 	g = PT_PUSH(s->cgroups);
 	strcpy(g->path, "/batch-io");
 	g->io_limited = 1;
+	if (seq % 2)	/* the limit's words as the reader wrote them */
+		strcpy(g->io_limit, "sda write 1 MiB/s");
 }
 
 static void io_above_fast(struct pt_snapshot *s, unsigned int seq)
@@ -339,11 +341,38 @@ static void test_io_pressure_above_device(void **state)
 	w = window_of(5, io_limited_case, &out, &n);
 	f = find(out, n, "disk.pressure");
 	assert_non_null(f);
-	assert_non_null(strstr(f->f.advice, "; cgroup /batch-io has an I/O limit"));
+	/* the last interval's advice: the limit in words */
+	assert_non_null(strstr(f->f.advice, "; cgroup /batch-io has an I/O limit (sda write 1 MiB/s)"));
 	f = find(out, n, "io.blocked");
 	assert_non_null(f);
-	assert_non_null(strstr(f->f.advice, "cgroup /batch-io has an I/O limit (io.max, blkio.throttle.*)"));
+	assert_non_null(strstr(f->f.advice, "cgroup /batch-io has an I/O limit (sda write 1 MiB/s)"));
 	pt_window_free(w);
+}
+
+/* The limits in words, from cgroup2's io.max and v1's blkio files; a
+ * device no one has (259:99) keeps its numbers as its name. */
+static void test_io_limit_words(void **state)
+{
+	char out[128] = "";
+
+	(void)state;
+	pt_io_limit_v2("259:99 rbps=max wbps=1048576 riops=max wiops=max\n"
+		       "259:98 rbps=2048 wbps=max riops=150 wiops=max\n",
+		       out, sizeof(out));
+	assert_string_equal(out, "259:99 write 1 MiB/s, 259:98 read 2 KiB/s, 259:98 read 150 IO/s");
+	out[0] = '\0';
+	pt_io_limit_v2("259:99 rbps=max wbps=max riops=max wiops=max\n", out,
+		       sizeof(out));
+	assert_string_equal(out, "");
+	pt_io_limit_v1("259:99 2097152\n", true, false, out, sizeof(out));
+	pt_io_limit_v1("", false, true, out, sizeof(out));
+	pt_io_limit_v1("259:99 100\n259:98 512\n", false, true, out,
+		       sizeof(out));
+	assert_string_equal(out, "259:99 write 2 MiB/s, 259:99 read 100 IO/s, 259:98 read 512 IO/s");
+	/* truncated, never overrun */
+	out[0] = '\0';
+	pt_io_limit_v1("259:99 1\n", false, false, out, 16);
+	assert_int_equal(strlen(out), 15);
 }
 
 /* The same waits all on CPU 1 while CPU 0 idles 97%: the threads are
@@ -786,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_thrashing_machine),
 		cmocka_unit_test(test_node_names),
 		cmocka_unit_test(test_psi_parse),
+		cmocka_unit_test(test_io_limit_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -169,7 +169,9 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
 				     site[0] ? ", in " : "", site);
 		if (lim && n < sizeof(who))
 			snprintf(who + n, sizeof(who) - n,
-				 "; cgroup %s has an I/O limit", lim->path);
+				 "; cgroup %s has an I/O limit%s%s%s", lim->path,
+				 lim->io_limit[0] ? " (" : "", lim->io_limit,
+				 lim->io_limit[0] ? ")" : "");
 	}
 	pt_rule_say(c, "tasks stall on I/O %.0f%% of the time while the devices answer in time (worst p99 %.1f ms): the wait is above the device, not its speed: a cgroup I/O limit (io.max, blkio.throttle.*), dirty-page writeback throttling, a journal or fsync%s",
 		    out->value, p99 / NS_PER_MS, who);
@@ -263,8 +265,10 @@ static void sample_io_blocked(struct rule_ctx *c, struct sample *out)
 	/* a limit someone set is named (dd under a 2 MB/s blkio limit got
 	 * only the generic advice: explore helper, 2026-12-04) */
 	if (worst && (lim = pt_io_limiter(s, worst->id.cgroup)))
-		pt_rule_say(c, "the named threads wait for I/O, and cgroup %s has an I/O limit (io.max, blkio.throttle.*): if disk.latency is fine, that limit holds them back: raise it or move the work; else reduce their I/O or use faster storage",
-			    lim->path);
+		pt_rule_say(c, "the named threads wait for I/O, and cgroup %s has an I/O limit (%s): if disk.latency is fine, that limit holds them back: raise it or move the work; else reduce their I/O or use faster storage",
+			    lim->path,
+			    lim->io_limit[0] ? lim->io_limit :
+					       "io.max, blkio.throttle.*");
 }
 
 /* A thread's lock waits that look like contention: they end, and last at

@@ -292,18 +292,76 @@ static void v1_resolve(struct cg *e)
  * pages, 2^63 - 4096 bytes on x86-64; v2 writes "max"). */
 #define NO_LIMIT (1ull << 62)
 
-/* io.max: "8:0 rbps=1048576 wbps=max riops=max wiops=max" per device;
- * limited when any value is not "max". */
-static uint32_t io_max_limited(const char *buf)
+/* One limit in words after out's text: "sda write 1 MiB/s". */
+static void io_limit_add(char *out, size_t len, unsigned int maj,
+			 unsigned int min, bool write, bool iops,
+			 unsigned long long v)
 {
-	const char *p = buf;
+	size_t n = strlen(out);
+	char val[32];
 
-	while ((p = strchr(p, '=')) != NULL) {
-		p++;
-		if (strncmp(p, "max", 3))
-			return 1;
+	if (iops)
+		snprintf(val, sizeof(val), "%llu IO/s", v);
+	else if (v >= 1024 * 1024)
+		snprintf(val, sizeof(val), "%.3g MiB/s", (double)v / 1048576);
+	else if (v >= 1024)
+		snprintf(val, sizeof(val), "%.3g KiB/s", (double)v / 1024);
+	else
+		snprintf(val, sizeof(val), "%llu B/s", v);
+	if (n < len)
+		snprintf(out + n, len - n, "%s%s %s %s", n ? ", " : "",
+			 pt_blockdev_name(maj, min), write ? "write" : "read",
+			 val);
+}
+
+void pt_io_limit_v2(const char *iomax, char *out, size_t len)
+{
+	static const struct { const char *key; bool write, iops; } keys[] = {
+		{ "rbps=", false, false }, { "wbps=", true, false },
+		{ "riops=", false, true }, { "wiops=", true, true },
+	};
+	const char *line = iomax;
+
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		unsigned int maj, min;
+		size_t k;
+
+		if (sscanf(line, "%u:%u", &maj, &min) == 2) {
+			for (k = 0; k < PT_ARRAY_SIZE(keys); k++) {
+				const char *p = strstr(line, keys[k].key);
+				char *end;
+				unsigned long long v;
+
+				if (!p || (eol && p > eol))
+					continue;
+				p += strlen(keys[k].key);
+				v = strtoull(p, &end, 10);
+				if (end != p)	/* not "max" */
+					io_limit_add(out, len, maj, min,
+						     keys[k].write,
+						     keys[k].iops, v);
+			}
+		}
+		line = eol ? eol + 1 : NULL;
 	}
-	return 0;
+}
+
+void pt_io_limit_v1(const char *text, bool write, bool iops, char *out,
+		    size_t len)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		unsigned int maj, min;
+		unsigned long long v;
+
+		if (sscanf(line, "%u:%u %llu", &maj, &min, &v) == 3)
+			io_limit_add(out, len, maj, min, write, iops, v);
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
 }
 
 static void read_v2(const char *dir, struct pt_cgroup *r, uint64_t *now,
@@ -345,8 +403,10 @@ static void read_v2(const char *dir, struct pt_cgroup *r, uint64_t *now,
 					     &now[C_REFAULT]);
 		}
 	}
-	if (read_in(dir, "io.max", buf, sizeof(buf)) > 0)
-		r->io_limited = io_max_limited(buf);
+	if (read_in(dir, "io.max", buf, sizeof(buf)) > 0) {
+		pt_io_limit_v2(buf, r->io_limit, sizeof(r->io_limit));
+		r->io_limited = r->io_limit[0] != '\0';
+	}
 	have[C_PSI_CPU] = psi_total(dir, "cpu.pressure", "some", &now[C_PSI_CPU]);
 	have[C_PSI_MEM] = psi_total(dir, "memory.pressure", "some", &now[C_PSI_MEM]);
 	have[C_PSI_MEM_FULL] = psi_total(dir, "memory.pressure", "full",
@@ -400,7 +460,7 @@ static void read_v1(struct cg *e, struct pt_cgroup *r, uint64_t *now,
 		}
 	}
 	if (*(dir = e->v1[V1_BLKIO])) {
-		static const char *const files[] = {
+		static const char *const files[] = {	/* write: 1, iops: 2 */
 			"blkio.throttle.read_bps_device",
 			"blkio.throttle.write_bps_device",
 			"blkio.throttle.read_iops_device",
@@ -409,9 +469,10 @@ static void read_v1(struct cg *e, struct pt_cgroup *r, uint64_t *now,
 		size_t i;
 
 		for (i = 0; i < PT_ARRAY_SIZE(files); i++)
-			if (read_in(dir, files[i], buf, sizeof(buf)) > 0 &&
-			    buf[0] >= '0' && buf[0] <= '9')
-				r->io_limited = 1;
+			if (read_in(dir, files[i], buf, sizeof(buf)) > 0)
+				pt_io_limit_v1(buf, i & 1, i & 2, r->io_limit,
+					       sizeof(r->io_limit));
+		r->io_limited = r->io_limit[0] != '\0';
 	}
 }
 

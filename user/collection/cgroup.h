@@ -22,6 +22,17 @@ void pt_cgroups_free(struct pt_cgroups *c);
  * gets its baseline now (record marked `first`); one no longer in view is
  * still read for a few intervals (an OOM-killed workload's cgroup), then
  * forgotten.  -ENOMEM only. */
+/*
+ * A cgroup's I/O limits in words, appended to out (", " between): per
+ * device "sda write 1 MiB/s", "sda read 100 IO/s".  From cgroup2's io.max
+ * ("8:0 rbps=1048576 wbps=max riops=max wiops=max" per device), or from
+ * one of v1's blkio.throttle.{read,write}_{bps,iops}_device files
+ * ("8:0 1048576" per device) with what it limits: write and iops.
+ */
+void pt_io_limit_v2(const char *iomax, char *out, size_t len);
+void pt_io_limit_v1(const char *text, bool write, bool iops, char *out,
+		    size_t len);
+
 /* Read every existing cgroup once, so the first interval has deltas. */
 void pt_cgroups_baseline(struct pt_cgroups *c);
 int pt_cgroups_collect(struct pt_cgroups *c, struct pt_snapshot *s);

@@ -18,6 +18,7 @@
 #include "ksyms.h"
 #include "names.h"
 #include "pt_hist.h"
+#include "jvm.h"
 #include "sched.skel.h"
 #include "sysinfo.h"
 #include "util.h"
@@ -71,6 +72,7 @@ struct sched_priv {
 	uint64_t pass_at;	/* rq clock of the last interval end */
 	uint64_t window;	/* rq-clock length of the interval read */
 	uint32_t old_epoch;
+	struct pt_jvm *jvm;	/* Java monitor waits (jvm.h); NULL: none */
 	bool debug;		/* PERFTOP_DEBUG_SCHED: every read to stderr */
 };
 
@@ -255,6 +257,8 @@ static void sched_free(struct sched_priv *p)
 	p->cpu_vals = p->cpu_prev = NULL;
 	p->idle_now = p->idle_prev = NULL;
 	table_free(&p->threads);
+	pt_jvm_free(p->jvm);
+	p->jvm = NULL;
 	free(p->dead.v);
 	memset(&p->dead, 0, sizeof(p->dead));
 }
@@ -286,10 +290,17 @@ static int sched_start(struct pt_family *f, const struct pt_filter *flt,
 		sched__destroy(p->skel);
 		p->skel = NULL;
 	}
-	if (err)
+	if (err) {
 		sched_free(p);
-	else
-		pt_ksyms_load();	/* see ksyms.h */
+		return err;
+	}
+	pt_ksyms_load();	/* see ksyms.h */
+	/* no memory: monitor waits read as sleep, counted */
+	p->jvm = pt_jvm_new(bpf_map__fd(p->skel->maps.jvm_mon),
+			    bpf_map__fd(p->skel->maps.loss),
+			    &p->skel->bss->jvm_on);
+	if (!p->jvm)
+		pt_alloc_failed();
 	return err;
 }
 
@@ -473,6 +484,7 @@ static void take_rec(struct sched_priv *p, struct pt_snapshot *s,
 	}
 	e->start_time = r->start_time;
 	e->last_pass = p->pass;
+	pt_jvm_saw(p->jvm, r->tgid, r->comm, fresh, p->pass);
 	/* forgotten, then seen again: this read is only a baseline */
 	if (fresh && !(r->flags & PT_SCHED_REC_FIRST)) {
 		e->at = r->at;
@@ -737,8 +749,17 @@ static int sched_collect(struct pt_family *f, struct pt_snapshot *s,
 		take_rec(p, s, &p->dead.v[i]);
 	p->dead.n = 0;
 	forget_stale(p);
+	pt_jvm_scan(p->jvm, p->pass);
 	err = collect_sites(p, s);
 	return err ? err : collect_cpus(p, s);
+}
+
+/* JVMs whose monitor waits are not probed (jvm.h). */
+static void sched_read_loss(struct pt_family *f, struct pt_loss *l)
+{
+	struct sched_priv *p = f->priv;
+
+	l->jvm_unprobed += pt_jvm_unprobed(p->jvm);
 }
 
 static void sched_stop(struct pt_family *f)
@@ -759,6 +780,7 @@ struct pt_family *pt_sched_family(void)
 		.start = sched_start,
 		.collect = sched_collect,
 		.set_epoch = sched_set_epoch,
+		.read_loss = sched_read_loss,
 		.stop = sched_stop,
 		.priv = &priv,
 	};

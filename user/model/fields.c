@@ -674,6 +674,8 @@ static const struct pt_field cgroup_fields[] = {
 		    .rate = true } },
 	{ U32(struct pt_cgroup, io_limited), .unit = PT_UNIT_FLAGS,
 	  .combine = PT_COMB_OR },
+	/* added later: absent from older traces */
+	{ STR(struct pt_cgroup, "io_limit", io_limit), .optional = true },
 	{ DBL(struct pt_cgroup, "psi_cpu_some", psi_cpu_some), .nullable = true,
 	  .unit = PT_UNIT_PCT, LEVEL },
 	{ DBL(struct pt_cgroup, "psi_mem_some", psi_mem_some), .nullable = true,
@@ -770,6 +772,8 @@ static const struct pt_field loss_fields[] = {
 	  .desc = "loss counter reads that failed (counted later)" },
 	{ U64(struct pt_loss, record_dropped), .optional = true,
 	  .desc = "intervals the flight recorder did not write" },
+	{ U64(struct pt_loss, jvm_unprobed), .optional = true,
+	  .desc = "JVMs whose monitor waits read as sleep (not probed)" },
 };
 
 const struct pt_record_type pt_rec_pressure = {

@@ -244,6 +244,8 @@ struct pt_cgroup {
 	uint64_t mem_oom_kills;		/* OOM kills in it (hierarchical) */
 	uint64_t mem_refaults;		/* workingset refaults, file + anon */
 	uint32_t io_limited;		/* 1: io.max / blkio.throttle set */
+	char io_limit[PT_CG_LABEL_MAX];	/* those limits in words: "sda write
+					 * 1 MiB/s, sda read 100 IO/s" */
 	/* PSI of the cgroup (v2 only) as % of the interval, from the
 	 * "total" stall counters; -1 unknown */
 	double psi_cpu_some, psi_mem_some, psi_mem_full, psi_io_some;
@@ -287,6 +289,8 @@ struct pt_loss {
 	uint64_t record_dropped;	/* intervals the flight recorder did not
 					 * write (queue full, disk), counted on
 					 * the next one it wrote */
+	uint64_t jvm_unprobed;	/* JVMs' libjvm.so whose monitor waits
+				 * could not be probed (read as sleep) */
 };
 /* Every member is a uint64_t counter (pt_loss_add(), collect_loss() and
  * the field table rely on it; test_fields checks the table covers all). */
