@@ -20,7 +20,10 @@
 # on-CPU and steal time in the window (the enter's spin, its wake-up, the
 # retries), less 0.5 ms per enter across the window's start and 1 ms.  The
 # pool's lock_ns stays under 1% of its sleep (none of its parks is in a
-# monitor).  Then `report` names the JVM in lock.contention.
+# monitor).  Then `report` names the JVM in lock.contention.  Last,
+# perftop as user nobody with only CAP_BPF + CAP_PERFMON beside a root
+# JVM: the JVM is probed, or counted in loss.jvm_unprobed with one stderr
+# line each (6.18 refuses the uprobes: EPERM).
 #
 # Measured on 6.18 (2026-12-04): lock - reference -170 ms (raw_tp) and
 # -222 ms (tp_btf) of 24-27 s, the lower bounds at -910 and -1047 ms (the
@@ -141,5 +144,50 @@ who = [(x["pid"], x["comm"]) for x in f[0]["culprits"]]
 print("lock.contention:", round(f[0]["value"]), "ms/s;", who)
 if java.pid not in {x.get("tgid", x["pid"]) for x in f[0]["culprits"]}:
     sys.exit(f"FAIL: the JVM ({java.pid}) is not among the culprits")
+print("ok")
+PY
+
+# Unprivileged (CAP_BPF + CAP_PERFMON, user nobody) beside a root JVM:
+# the uprobes may be refused (6.18: EPERM) or the JVM's maps unreadable;
+# either way the JVM is counted in loss.jvm_unprobed, said on stderr, and
+# nothing else is lost.  Never silent: no line and no count with the
+# convoy's lock waits missing fails.
+need_cmd setpriv
+chmod 711 "$TMP"
+mkdir -m 777 "$TMP/nb"
+java "$src" 4 5 "$(under_tcg && echo 20 || echo 8)" 0.5 >/dev/null &
+jpid=$!
+on_exit "kill $jpid"
+wait_jvm() {	# its convoy threads exist: libjvm.so is mapped
+	local i
+	for ((i = 0; i < 600; i++)); do
+		grep -qs '^convoy-' /proc/$jpid/task/*/comm && return 0
+		sleep 0.1
+	done
+	fail "the JVM did not start its convoy"
+}
+wait_jvm
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon \
+	--ambient-caps=+bpf,+perfmon "$PERFTOP" record --probes sched -i 0.5 \
+	-d 3 -o "$TMP/nb/t.json" 2>"$TMP/nb/err" ||
+	fail "record with CAP_BPF+CAP_PERFMON failed: $(cat "$TMP/nb/err")"
+python3 - "$TMP/nb" "$jpid" <<'PY'
+import json, re, sys
+from perftop_test import end_line, snapshots
+d, jpid = sys.argv[1], int(sys.argv[2])
+err = open(f"{d}/err").read()
+said = re.findall(r"perftop: JVM (\d+): its monitor waits will read as sleep: (.*)", err)
+loss = end_line(f"{d}/t.json")["loss"]
+lock = sum(t.get("lock_ns", 0) for o in snapshots(f"{d}/t.json")
+           for t in o["sched"]["tasks"]
+           if t["tgid"] == jpid and t["comm"].startswith("convoy-"))
+print("unprivileged:", said, "jvm_unprobed", loss["jvm_unprobed"],
+      f"convoy lock {lock / 1e6:.0f} ms")
+if said:
+    assert len(said) == loss["jvm_unprobed"] and int(said[0][0]) == jpid, \
+        "the stderr lines and loss.jvm_unprobed disagree"
+else:
+    assert loss["jvm_unprobed"] == 0 and lock > 1e9, \
+        "neither probed (lock waits) nor counted"
 print("ok")
 PY

@@ -36,6 +36,7 @@ struct proc_seen {
 	char key[12];
 	uint32_t last_pass;	/* a thread of it read then */
 	uint32_t next_pass;	/* look again at a new thread from then */
+	uint32_t queued_pass;	/* the pass it was last queued in */
 	uint8_t checks;		/* looks that found no libjvm.so */
 	bool done;		/* a JVM: its file is probed or counted */
 	bool hotspot;		/* a thread of it has a HotSpot thread name */
@@ -151,7 +152,7 @@ void pt_jvm_saw(struct pt_jvm *j, uint32_t tgid, const char *comm,
 		bool fresh, uint32_t pass)
 {
 	struct proc_seen *p;
-	bool first;
+	bool look = false;
 
 	if (!j || !tgid)
 		return;
@@ -160,15 +161,15 @@ void pt_jvm_saw(struct pt_jvm *j, uint32_t tgid, const char *comm,
 		return;		/* counted by PT_REC_PUSH, or retried later */
 	if (!p->hotspot && hotspot_thread(comm)) {
 		p->hotspot = true;
-		fresh = true;	/* worth a look now */
-		p->next_pass = pass;
+		look = true;	/* now known as a JVM: worth a look */
 	}
-	first = !p->last_pass;
-	if (p->last_pass == pass && !first)
-		return;		/* one look per process and pass */
+	if (!p->last_pass || (fresh && pass >= p->next_pass))
+		look = true;	/* first seen, or a new thread of it */
 	p->last_pass = pass;
-	if (!p->done && (first || (fresh && pass >= p->next_pass)))
+	if (look && !p->done && p->queued_pass != pass) {
+		p->queued_pass = pass;	/* looked at once, after the pass */
 		enqueue(j, tgid);
+	}
 }
 
 /* A process's mapping of libjvm.so, as its maps line gives it. */
@@ -416,6 +417,11 @@ static bool look(struct pt_jvm *j, struct proc_seen *p, uint32_t tgid)
 		if (!p->hotspot)
 			return false;
 		unprobed(j, tgid, "its maps are not readable (a process of another user: CAP_SYS_PTRACE)", err);
+		return true;
+	}
+	if (err == 0 && p->hotspot) {
+		/* HotSpot's threads, no libjvm.so: its code is elsewhere */
+		unprobed(j, tgid, "HotSpot thread names but no libjvm.so mapped", -ENOENT);
 		return true;
 	}
 	if (err <= 0)
