@@ -98,14 +98,11 @@ const struct pt_cgroup *pt_throttled_cgroup(const struct pt_snapshot *s,
  * named by it; NULL when none. */
 const struct pt_cgroup *pt_io_limiter(const struct pt_snapshot *s,
 				      const char *path);
-/* The cgroup below the root that refaults the most at a memory limit
- * (its own or an ancestor's: *lim), when it refaults at thrashing's
- * warning rate and accounts for most of the machine's refaults; else
- * NULL.  Major faults and memory pressure then come from that limit. */
-const struct pt_cgroup *pt_limited_thrasher(const struct rule_ctx *c,
-					    const struct pt_cgroup **lim);
 /* Advice for a memory rule whose faults or stalls are a limited
- * cgroup's thrashing (pt_limited_thrasher()); false when none. */
+ * cgroup's thrashing: the cgroup below the root that refaults the most
+ * at a memory limit (its own or an ancestor's), when it refaults at
+ * thrashing's warning rate and accounts for half the machine's refaults
+ * or more.  False (advice unchanged) when none. */
 bool pt_say_limited_thrasher(struct rule_ctx *c, const char *what);
 
 #endif /* PT_DETECT_RULES_H */

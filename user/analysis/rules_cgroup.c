@@ -269,8 +269,8 @@ static bool root_thrashes(const struct pt_snapshot *s,
  * root_thrashes() divides them the other way; with no root in view, its
  * own rate must reach the warning.
  */
-const struct pt_cgroup *pt_limited_thrasher(const struct rule_ctx *c,
-					    const struct pt_cgroup **lim)
+static const struct pt_cgroup *limited_thrasher(const struct rule_ctx *c,
+						const struct pt_cgroup **lim)
 {
 	const struct pt_snapshot *s = c->s;
 	const struct pt_cgroup *best = NULL, *root = NULL;
@@ -301,7 +301,7 @@ const struct pt_cgroup *pt_limited_thrasher(const struct rule_ctx *c,
 
 bool pt_say_limited_thrasher(struct rule_ctx *c, const char *what)
 {
-	const struct pt_cgroup *lim, *g = pt_limited_thrasher(c, &lim);
+	const struct pt_cgroup *lim, *g = limited_thrasher(c, &lim);
 
 	if (!g)
 		return false;
