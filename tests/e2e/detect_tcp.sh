@@ -73,12 +73,9 @@ drained
 read -r re0 out0 < <(snmp)
 # The recording's header line, and the scan's -v line on stderr, say that
 # their first interval has started: every probe attached, what they counted
-# meanwhile dropped.  Only then does the sender run, for 5.1 s: 10+ of the
-# scan's ~11 intervals and of the recording's ~12 carry the load (the rule
-# must be active in half of them; the recording also holds the scan's
-# attach, idle: with 3.1 s of load the report of a `CI=true make test`
-# run found nothing, 2026-12-04,
-# once in 4 runs); the stop falls early in an interval, so
+# meanwhile dropped.  Only then does the sender run, for 3.1 s: 6+ of the
+# scan's ~7 intervals and of the recording's ~8 carry the load (the rule
+# must be active in half of them); the stop falls early in an interval, so
 # the drain's retransmits mostly share it with the sending.  The scan is
 # ended (SIGINT: it keeps the partial last interval) only once the sender
 # is stopped and drained, at any machine speed: every segment the
@@ -94,7 +91,7 @@ wait_line "$TMP/rec.json" '"type":"header"' 20
 wait_line "$TMP/scan.err" '^perftop: attached tcp, measuring$' 20
 t_cont=$(date +%s.%N)
 kill -CONT "$client"
-sleep 5.1	# the workload's length, not a wait for anything
+sleep 3.1	# the workload's length, not a wait for anything
 kill -STOP "$client"
 drained
 read -r re1 out1 < <(snmp)
