@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -177,8 +176,7 @@ void pt_jvm_saw(struct pt_jvm *j, uint32_t tgid, const char *comm,
 struct libjvm_map {
 	char range[41];			/* start-end, hex */
 	char path[PATH_MAX];		/* in the process's mount namespace */
-	unsigned int maj, min;		/* its device ... */
-	unsigned long long ino;		/* ... and inode */
+	unsigned long long ino;
 	bool deleted;			/* replaced since (a JDK upgrade under
 					 * a running JVM): map_files only */
 };
@@ -199,11 +197,10 @@ static int find_libjvm(uint32_t tgid, struct libjvm_map *m)
 	while (fgets(line, sizeof(line), f)) {
 		char *name = strchr(line, '/'), *end;
 		unsigned long long ino;
-		unsigned int maj, min;
 		char range[41];
 
-		if (!name || sscanf(line, "%40s %*s %*s %x:%x %llu", range,
-				    &maj, &min, &ino) != 4)
+		if (!name || sscanf(line, "%40s %*s %*s %*s %llu", range,
+				    &ino) != 2)
 			continue;
 		end = name + strcspn(name, "\n");
 		*end = '\0';
@@ -214,8 +211,6 @@ static int find_libjvm(uint32_t tgid, struct libjvm_map *m)
 			continue;
 		memcpy(m->range, range, sizeof(range));
 		pt_strlcpy(m->path, name, sizeof(m->path));
-		m->maj = maj;
-		m->min = min;
 		m->ino = ino;
 		found = 1;
 		break;
@@ -229,8 +224,8 @@ static int find_libjvm(uint32_t tgid, struct libjvm_map *m)
 /*
  * Open the mapped file: through map_files (the mapping itself, in any
  * mount namespace; needs CAP_SYS_ADMIN), else the process's root, else
- * the path as this process sees it, if that is the same file (device
- * and inode: a process in this mount namespace).  The path opened in *link (the
+ * the path as this process sees it, if that is the same inode (a
+ * process in this mount namespace).  The path opened in *link (the
  * uprobes attach to it).  The fd, or -errno.
  */
 static int open_libjvm(uint32_t tgid, const struct libjvm_map *m,
@@ -253,8 +248,7 @@ static int open_libjvm(uint32_t tgid, const struct libjvm_map *m,
 			err = -errno;
 			continue;
 		}
-		if (!fstat(fd, &st) && (unsigned long long)st.st_ino == m->ino &&
-		    major(st.st_dev) == m->maj && minor(st.st_dev) == m->min)
+		if (!fstat(fd, &st) && (unsigned long long)st.st_ino == m->ino)
 			return fd;
 		close(fd);
 		err = -ESTALE;	/* another file by that name */
