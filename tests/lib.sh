@@ -6,11 +6,17 @@ TMP=$(mktemp -d /tmp/perftop-test.XXXXXX)
 CLEANUP=()
 CGROUP_DIRS=()	# cgroup_make's, removed last, deepest first
 cleanup() {
-	local c i
+	local rc=$? c i
 	for c in "${CLEANUP[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
 	jobs -p | xargs -r kill 2>/dev/null || true
 	wait 2>/dev/null || true
 	for ((i = ${#CGROUP_DIRS[@]} - 1; i >= 0; i--)); do cgroup_remove "${CGROUP_DIRS[i]}"; done
+	# KEEP_FAILED=DIR: a failed test's files are moved there for a look
+	# (docs/testing.md), e.g. to chase a flake across many runs.
+	if [ "$rc" -ne 0 ] && [ -n "${KEEP_FAILED:-}" ]; then
+		mkdir -p "$KEEP_FAILED" && mv "$TMP" "$KEEP_FAILED/" &&
+			echo "kept: $KEEP_FAILED/${TMP##*/}" >&2
+	fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -116,6 +122,16 @@ table inet pt_test {
 	}
 }
 NFT
+}
+
+# The network heals: the drop rule of lossy_netns_pair's receiver $1 goes.
+# A sender stopped mid-stream with losses outstanding recovers them by
+# retransmission timeouts; with 3% of the retransmissions dropped too, one
+# CI run took 3.5 s of timeouts backing off (5, 4, 6, 12, 14 segments a
+# half second, all retransmissions) to drain.  Healed, the next timeout's
+# retransmission arrives: the drain ends within one timeout.
+lossy_netns_heal() {
+	ip netns exec "$1" nft delete table inet pt_test
 }
 
 # The cgroup hierarchy perftop names tasks by (docs/cgroups.md): cgroup2
