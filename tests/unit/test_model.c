@@ -244,6 +244,79 @@ static void test_test_env(void **state)
 	unsetenv("PERFTOP_TEST_UNIT");
 }
 
+/* Fill n connections into the interval's array, then end the interval. */
+static void fill_conns(struct pt_snapshot *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct pt_tcp_conn *c = PT_PUSH(s->tcp_conns);
+
+		assert_non_null(c);
+		c->sport = (uint16_t)i;
+	}
+	assert_int_equal(s->tcp_conns.v[n - 1].sport, (uint16_t)(n - 1));
+	pt_snapshot_reset(s);
+}
+
+/* A reused array follows the intervals' need down as well as up: one busy
+ * interval (a connection storm) does not keep its size for good. */
+static void test_snapshot_trim(void **state)
+{
+	struct pt_snapshot s;
+	size_t big;
+
+	(void)state;
+	pt_snapshot_init(&s);
+	fill_conns(&s, 20000);
+	big = s.tcp_conns.cap;
+	assert_true(big >= 20000);
+	assert_true(big * sizeof(struct pt_tcp_conn) >= PT_TRIM_BYTES);
+	fill_conns(&s, big / 4);	/* a quarter: kept */
+	assert_int_equal(s.tcp_conns.cap, big);
+	fill_conns(&s, big / 4 - 1);	/* under a quarter: twice that */
+	assert_int_equal(s.tcp_conns.cap, 2 * (big / 4 - 1));
+	fill_conns(&s, 100);
+	assert_true(s.tcp_conns.cap * sizeof(struct pt_tcp_conn) < PT_TRIM_BYTES);
+	big = s.tcp_conns.cap;
+	fill_conns(&s, 1);		/* small blocks stay */
+	assert_int_equal(s.tcp_conns.cap, big);
+	pt_snapshot_free(&s);
+}
+
+/* A copy into a reused snapshot equals the source and follows its size. */
+static void test_snapshot_copy_into(void **state)
+{
+	struct pt_snapshot src, dst;
+	size_t i, n;
+
+	(void)state;
+	pt_snapshot_init(&src);
+	pt_snapshot_init(&dst);
+	for (n = 20000; n; n = n > 10 ? n / 100 : 0) {
+		pt_snapshot_reset(&src);
+		for (i = 0; i < n; i++) {
+			struct pt_tcp_conn *c = PT_PUSH(src.tcp_conns);
+
+			assert_non_null(c);
+			c->sport = (uint16_t)(i + n);
+		}
+		src.seq = n;
+		assert_int_equal(pt_snapshot_copy_into(&dst, &src), 0);
+		assert_int_equal(dst.seq, n);
+		assert_int_equal(dst.tcp_conns.n, n);
+		assert_ptr_not_equal(dst.tcp_conns.v, src.tcp_conns.v);
+		assert_memory_equal(dst.tcp_conns.v, src.tcp_conns.v,
+				    n * sizeof(struct pt_tcp_conn));
+		assert_int_equal(dst.sched_tasks.n, 0);
+		if (n < 20000)	/* 200 of a 20000 block: given back */
+			assert_true(dst.tcp_conns.cap <= 2 * n ||
+				    dst.tcp_conns.cap * sizeof(struct pt_tcp_conn) < PT_TRIM_BYTES);
+	}
+	pt_snapshot_free(&src);
+	pt_snapshot_free(&dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +325,8 @@ int main(void)
 		cmocka_unit_test(test_percentile_edges),
 		cmocka_unit_test(test_parse_families),
 		cmocka_unit_test(test_snapshot_lifecycle),
+		cmocka_unit_test(test_snapshot_trim),
+		cmocka_unit_test(test_snapshot_copy_into),
 		cmocka_unit_test(test_loss),
 		cmocka_unit_test(test_loss_read_failed),
 		cmocka_unit_test(test_test_env),

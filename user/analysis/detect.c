@@ -46,6 +46,7 @@ static void table_init(struct entity_table *t)
 
 static void table_reset(struct entity_table *t)
 {
+	PT_TRIM(t->ents);
 	t->ents.n = 0;
 	pt_keyindex_clear(&t->index);
 }

@@ -747,6 +747,7 @@ static int sched_collect(struct pt_family *f, struct pt_snapshot *s,
 	/* final records after the iterator's reads of the same threads */
 	for (i = 0; i < p->dead.n; i++)
 		take_rec(p, s, &p->dead.v[i]);
+	PT_TRIM(p->dead);
 	p->dead.n = 0;
 	forget_stale(p);
 	pt_jvm_scan(p->jvm, p->pass);

@@ -117,6 +117,20 @@ void *pt_array_grow(void **v, size_t *n, size_t *cap, size_t elsz)
 	return base + (*n)++ * elsz;
 }
 
+void pt_array_trim(void **v, size_t used, size_t *cap, size_t elsz)
+{
+	size_t ncap = used > 8 ? used * 2 : 16;
+	void *nv;
+
+	if (*cap * elsz < PT_TRIM_BYTES || used >= *cap / 4)
+		return;
+	nv = realloc(*v, ncap * elsz);
+	if (nv) {	/* else it keeps the larger block: no harm */
+		*v = nv;
+		*cap = ncap;
+	}
+}
+
 void pt_snapshot_init(struct pt_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -132,7 +146,7 @@ void pt_snapshot_init(struct pt_snapshot *s)
 
 void pt_snapshot_reset(struct pt_snapshot *s)
 {
-#define RESET(a) s->a.n = 0;
+#define RESET(a) PT_TRIM(s->a); s->a.n = 0;
 	PT_FOR_EACH_ARRAY(RESET)
 #undef RESET
 	s->seq = s->time_ns = s->ts_ns = s->interval_ns = 0;
@@ -188,6 +202,51 @@ int pt_snapshot_copy(struct pt_snapshot *dst, const struct pt_snapshot *src)
 #define FREE_OWNED(a) if (tmp.a.v != src->a.v) free(tmp.a.v);
 		PT_FOR_EACH_ARRAY(FREE_OWNED)
 #undef FREE_OWNED
+	}
+	return err;
+}
+
+static int copy_into(void **dst, size_t *dn, size_t *dcap, const void *src,
+		     size_t n, size_t elsz)
+{
+	*dn = 0;
+	if (n > *dcap) {
+		void *nv = realloc(*dst, n * elsz);
+
+		if (!nv)
+			return -ENOMEM;
+		*dst = nv;
+		*dcap = n;
+	} else {
+		pt_array_trim(dst, n, dcap, elsz);
+	}
+	if (n)
+		memcpy(*dst, src, n * elsz);
+	*dn = n;
+	return 0;
+}
+
+int pt_snapshot_copy_into(struct pt_snapshot *dst,
+			  const struct pt_snapshot *src)
+{
+	struct pt_snapshot own = *dst;
+	int err = 0;
+
+	*dst = *src;
+	/* dst's arrays are its own again before any copy can fail */
+#define OWN(a) dst->a = own.a;
+	PT_FOR_EACH_ARRAY(OWN)
+#undef OWN
+#define INTO(a) \
+	err = err ? err : copy_into((void **)&dst->a.v, &dst->a.n, \
+				    &dst->a.cap, src->a.v, src->a.n, \
+				    sizeof(*src->a.v));
+	PT_FOR_EACH_ARRAY(INTO)
+#undef INTO
+	if (err) {
+#define EMPTY(a) dst->a.n = 0;
+		PT_FOR_EACH_ARRAY(EMPTY)
+#undef EMPTY
 	}
 	return err;
 }

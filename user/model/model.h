@@ -417,13 +417,32 @@ struct pt_snapshot {
 			      sizeof(*(arr).v)) }).p
 
 void *pt_array_grow(void **v, size_t *n, size_t *cap, size_t elsz);
+/*
+ * Give most of a reused buffer back when its last use (`used` elements)
+ * filled under a quarter of it: down to twice that.  A buffer refilled
+ * every interval otherwise keeps its busiest interval's size for good,
+ * and RSS climbs with every new peak (docs/performance-serve.md).  Only
+ * blocks of PT_TRIM_BYTES or more: mapped blocks (main.c's mmap
+ * threshold), whose pages a shrink really returns.
+ */
+#define PT_TRIM_BYTES (256 * 1024)
+void pt_array_trim(void **v, size_t used, size_t *cap, size_t elsz);
+#define PT_TRIM(arr) pt_array_trim((void **)&(arr).v, (arr).n, &(arr).cap, \
+				   sizeof(*(arr).v))
 
 void pt_snapshot_init(struct pt_snapshot *s);
-/* Empty it for the next interval, keeping allocations. */
+/* Empty it for the next interval, keeping allocations (trimmed by
+ * PT_TRIM to what the interval just ended used). */
 void pt_snapshot_reset(struct pt_snapshot *s);
 void pt_snapshot_free(struct pt_snapshot *s);
 /* Deep copy; -ENOMEM on failure (dst left empty). */
 int pt_snapshot_copy(struct pt_snapshot *dst, const struct pt_snapshot *src);
+/* Deep copy into dst's own arrays, grown as needed and trimmed as
+ * PT_TRIM does: a copy taken every interval reuses its memory instead of
+ * mapping and faulting megabytes anew.  -ENOMEM on failure (dst's arrays
+ * kept, emptied). */
+int pt_snapshot_copy_into(struct pt_snapshot *dst,
+			  const struct pt_snapshot *src);
 /* Bytes a pt_snapshot_copy() of s allocates (its arrays' elements). */
 size_t pt_snapshot_bytes(const struct pt_snapshot *s);
 

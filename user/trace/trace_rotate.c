@@ -178,7 +178,7 @@ static int json_put(void *ctx, const char *s, size_t len)
 /* r->json[0..json_len) plus a newline, into r->gz; its length or -errno. */
 static long compress_line(struct pt_rotator *r)
 {
-	size_t need;
+	size_t need, len;
 	int zr;
 
 	if (json_put(r, "\n", 1))
@@ -200,6 +200,8 @@ static long compress_line(struct pt_rotator *r)
 			return -ENOMEM;
 		r->gz = nb;
 		r->gz_cap = need;
+	} else {
+		pt_array_trim((void **)&r->gz, need, &r->gz_cap, 1);
 	}
 	r->zs.next_in = (unsigned char *)r->json;
 	r->zs.avail_in = (uInt)r->json_len;
@@ -208,7 +210,10 @@ static long compress_line(struct pt_rotator *r)
 	zr = deflate(&r->zs, Z_FINISH);
 	if (zr != Z_STREAM_END)
 		return -EIO;
-	return (long)(r->gz_cap - r->zs.avail_out);
+	len = r->gz_cap - r->zs.avail_out;
+	/* the line is in gz now: the text buffer is free to shrink */
+	pt_array_trim((void **)&r->json, r->json_len, &r->json_cap, 1);
+	return (long)len;
 }
 
 static long render_obj(struct pt_rotator *r, cJSON *o)
