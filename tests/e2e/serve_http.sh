@@ -379,8 +379,13 @@ slack = max(2, 0.02 * hi)
 # came out short twice in CI, 126 of 132 and 125 of 130 (2026-12-03), and
 # never in the main pass: not explained (a drain lagging past the second
 # end would move them to the next page); the loss counters are printed
-# with it.  There only the upper bound and 90% are held, the rest of the
-# test still runs for the sanitizer.
+# with it.  One candidate is gone since (2026-12-05, collector.c): the
+# page's interval end was read after the families' collect, later than
+# the drain by as long as that took (longer under ASan), so I/O completing
+# in between was in diskstats at "the end" but in perftop's next interval.
+# Whether that was the cause is not proven (the shortfall was never seen
+# outside CI), so there only the upper bound and 90% are still held; the
+# rest of the test still runs for the sanitizer.
 low = 0.9 * lo if os.environ.get("ASAN_OPTIONS") else lo - slack
 loss = {dict(l).get("kind"): v for (n, l), v in page.items()
         if n == "perftop_loss_total" and v}
