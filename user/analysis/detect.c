@@ -46,7 +46,11 @@ static void table_init(struct entity_table *t)
 
 static void table_reset(struct entity_table *t)
 {
-	PT_TRIM(t->ents);
+	/* Not trimmed (PT_TRIM): one table serves every rule of an interval
+	 * in turn, so a rule with few entities after cpu.runq_latency's
+	 * thousands would shrink it and the next interval regrow it through
+	 * every doubling (2,577 reallocs up to 3 MB in a 10-minute serve
+	 * soak, 2026-12-05). */
 	t->ents.n = 0;
 	pt_keyindex_clear(&t->index);
 }
