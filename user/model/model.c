@@ -168,44 +168,6 @@ void pt_snapshot_free(struct pt_snapshot *s)
 	pt_snapshot_init(s);
 }
 
-static int copy_array(void **dst, size_t *dn, size_t *dcap, const void *src,
-		      size_t n, size_t elsz)
-{
-	*dst = NULL;
-	*dn = *dcap = 0;
-	if (!n)
-		return 0;
-	*dst = malloc(n * elsz);
-	if (!*dst)
-		return -ENOMEM;
-	memcpy(*dst, src, n * elsz);
-	*dn = *dcap = n;
-	return 0;
-}
-
-int pt_snapshot_copy(struct pt_snapshot *dst, const struct pt_snapshot *src)
-{
-	int err = 0;
-
-	*dst = *src;
-#define COPY(a) \
-	err = err ? err : copy_array((void **)&dst->a.v, &dst->a.n, \
-				     &dst->a.cap, src->a.v, src->a.n, \
-				     sizeof(*src->a.v));
-	PT_FOR_EACH_ARRAY(COPY)
-#undef COPY
-	if (err) {
-		/* Arrays not yet copied still alias src: clear them first. */
-		struct pt_snapshot tmp = *dst;
-
-		pt_snapshot_init(dst);
-#define FREE_OWNED(a) if (tmp.a.v != src->a.v) free(tmp.a.v);
-		PT_FOR_EACH_ARRAY(FREE_OWNED)
-#undef FREE_OWNED
-	}
-	return err;
-}
-
 static int copy_into(void **dst, size_t *dn, size_t *dcap, const void *src,
 		     size_t n, size_t elsz)
 {
@@ -248,6 +210,17 @@ int pt_snapshot_copy_into(struct pt_snapshot *dst,
 		PT_FOR_EACH_ARRAY(EMPTY)
 #undef EMPTY
 	}
+	return err;
+}
+
+int pt_snapshot_copy(struct pt_snapshot *dst, const struct pt_snapshot *src)
+{
+	int err;
+
+	pt_snapshot_init(dst);
+	err = pt_snapshot_copy_into(dst, src);
+	if (err)
+		pt_snapshot_free(dst);	/* empty again */
 	return err;
 }
 
