@@ -80,6 +80,7 @@ struct acc_head {
 	__u64 since;		/* rq clock when `state` began */
 	__u64 thr_base;		/* throttled clock of thr_cfs at wait start */
 	__u64 thr_cfs;		/* the cfs_rq thr_base was read from */
+	__u64 thr_tag;		/* before 6.7: thr_tag() at wait start */
 	__u64 runq_max_ns;
 	__u64 run_delay_mark;
 	__u64 reclaim_ns;	/* on-CPU memory stall not yet credited */
@@ -110,6 +111,7 @@ struct sched_acc {
 	__u64 since;		/* rq clock when `state` began */
 	__u64 thr_base;		/* throttled clock of thr_cfs at wait start */
 	__u64 thr_cfs;		/* the cfs_rq thr_base was read from */
+	__u64 thr_tag;		/* before 6.7: thr_tag() at wait start */
 	/* 1 + schedstat run_delay at the last switch in or out; 0 unknown */
 	__u64 run_delay_mark;
 	__u64 runq_max_ns;
@@ -200,6 +202,16 @@ __u32 calib_fresh = 1;	/* next measurement starts a new maximum */
 /* rq clock of the last interval end: a thread first seen is not credited
  * with time before it. */
 __u64 last_boundary = 0;
+/*
+ * The interval's end (CLOCK_MONOTONIC, the snapshot's ts_ns), set by
+ * userspace before each pass: every thread's open state is credited up to
+ * it, not to the moment the iterator reaches the thread, which came 0-17 ms
+ * later and differed pass to pass under TCG (6.1 guest: a thread's classes
+ * summed to its interval +-17 ms).  A thread that switched in between has
+ * its counters up to that switch: off by that much, never more.  0: the
+ * iterator's own clock.
+ */
+__u64 pass_mono = 0;
 /* 1 once userspace has attached jvm.bpf.c's uprobes somewhere: until
  * then no futex sleep looks in jvm_mon */
 __u32 jvm_on = 0;
@@ -272,11 +284,23 @@ static __always_inline __u64 steal_clock(struct rq *rq, bool btf)
  * "sched: add throttled time stat for throttled children") every cfs_rq of
  * a throttled subtree keeps throttled_clock_self (start of the current
  * episode, 0 when none) and throttled_clock_self_time (sum of ended ones):
- * exact, and unchanged by the per-task throttling of 6.18.  Before that
- * only the PELT clock's throttled time exists (throttled_clock_pelt_time):
- * the same episodes on rq_clock_pelt(), which runs at wall speed unless the
- * CPU's frequency is scaled (frequency-invariant x86, arm64), where it runs
- * slower and throttled time reads short; runnable + throttled stays whole.
+ * exact, and unchanged by the per-task throttling of 6.18.
+ *
+ * Before that only the PELT clock's throttled time exists
+ * (throttled_clock_pelt_time, since commit 23127296889f, 5.1): the same
+ * episodes on rq_clock_pelt(), which lags the run-queue clock while the CPU
+ * is busy (it runs slower at a reduced frequency, and without IRQ time) and
+ * catches up when the CPU goes idle, typically inside the episode: read as
+ * is, an episode grows by the lag its CPU built up before it, taken from
+ * the wait's runnable part (a 6.1 guest under TCG: throttled 17.8 ms over
+ * cpu.stat's in 2 s, runnable 11.5 ms short; on a frequency-scaled CPU the
+ * lag is the run time's unscaled share).  So the clock is moved onto the
+ * run-queue clock: while throttled, the PELT time before the episode plus
+ * the episode so far on `now` (throttled_clock_pelt is the episode's start
+ * on rq_clock_pelt(), so the PELT lag cancels); otherwise the PELT time
+ * plus the PELT clock's current lag (rq clock - rq_clock_pelt()).  Out of
+ * an episode that lag still drifts, so a wait counts throttled time only
+ * if an episode touched it (thr_tag()).
  */
 struct cfs_rq___pre67 {
 	u64 throttled_clock_pelt;
@@ -302,18 +326,34 @@ static __always_inline __u64 throttled_clock(struct cfs_rq *cfs, __u64 now,
 		return t;
 	} else {
 		struct cfs_rq___pre67 *old = (void *)cfs;
-		struct rq *rq = BPF_CORE_READ(cfs, rq);
+		struct rq *rq;
 
+		/* modulo 2^64: only differences mean anything */
 		t = BPF_CORE_READ(old, throttled_clock_pelt_time);
-		if (BPF_CORE_READ(old, throttle_count)) {
-			__u64 pelt = BPF_CORE_READ(rq, clock_pelt) -
-				     BPF_CORE_READ(rq, lost_idle_time);
-			start = BPF_CORE_READ(old, throttled_clock_pelt);
-			if (pelt > start)
-				t += pelt - start;
-		}
-		return t;
+		if (BPF_CORE_READ(old, throttle_count))
+			return t - BPF_CORE_READ(old, throttled_clock_pelt) +
+			       now;
+		rq = BPF_CORE_READ(cfs, rq);
+		return t + BPF_CORE_READ(rq, clock) -
+		       BPF_CORE_READ(rq, clock_pelt) +
+		       BPF_CORE_READ(rq, lost_idle_time);
 	}
+}
+
+/*
+ * Before 6.7, whether an episode touched a wait: the PELT throttled time
+ * (doubled) and whether the cfs_rq is throttled now (the low bit); a wait
+ * whose start and end read the same even tag saw none.  1 since 6.7,
+ * whose clock does not drift outside an episode: every wait is split.
+ */
+static __always_inline __u64 thr_tag(struct cfs_rq *cfs)
+{
+	struct cfs_rq___pre67 *old = (void *)cfs;
+
+	if (!cfs || bpf_core_field_exists(cfs->throttled_clock_self_time))
+		return 1;
+	return BPF_CORE_READ(old, throttled_clock_pelt_time) * 2 +
+	       !!BPF_CORE_READ(old, throttle_count);
 }
 
 /* Remember where a wait starts: the throttled clock of t's cfs_rq. */
@@ -322,6 +362,7 @@ static __always_inline void thr_mark(struct sched_acc *a, struct cfs_rq *cfs,
 {
 	a->thr_cfs = (__u64)cfs;
 	a->thr_base = throttled_clock(cfs, now, btf);
+	a->thr_tag = thr_tag(cfs);
 }
 
 /*
@@ -333,14 +374,16 @@ static __always_inline void thr_mark(struct sched_acc *a, struct cfs_rq *cfs,
  */
 static __always_inline void credit_wait(struct pt_sched_cum *c,
 					__u64 thr_cfs, __u64 thr_base,
-					struct cfs_rq *cfs, __u64 now,
-					__u64 wait, bool btf)
+					__u64 tag, struct cfs_rq *cfs,
+					__u64 now, __u64 wait, bool btf)
 {
-	__u64 thr = 0, now_thr;
+	__u64 thr = 0, now_thr, now_tag;
 
 	if (thr_cfs == (__u64)cfs && cfs) {
+		now_tag = thr_tag(cfs);
 		now_thr = throttled_clock(cfs, now, btf);
-		if (now_thr > thr_base)
+		if ((now_tag != tag || (tag & 1)) &&
+		    (__s64)(now_thr - thr_base) > 0)
 			thr = now_thr - thr_base;
 		if (thr > wait)
 			thr = wait;
@@ -764,8 +807,8 @@ static __always_inline void unseen_in(struct sched_acc *a,
 	 * run reading a quota'd spinner's whole ~80 ms throttled episode as
 	 * runnable; that the run had an unseen switch is not shown.) */
 	if (at > woke)
-		credit_wait(&a->c, a->thr_cfs, a->thr_base, cfs, now,
-			    at - woke, btf);
+		credit_wait(&a->c, a->thr_cfs, a->thr_base, a->thr_tag, cfs,
+			    now, at - woke, btf);
 	add_runq_wait(a, cv, wait, epoch);
 	a->state = ST(PT_WAIT_ONCPU);
 	a->fx_flags = 0;
@@ -993,8 +1036,8 @@ static __always_inline void account_in(struct task_struct *next,
 		since = woke;
 	}
 	if (since && since < now)
-		credit_wait(&a->c, a->thr_cfs, a->thr_base, next_cfs, now,
-			    now - since, btf);
+		credit_wait(&a->c, a->thr_cfs, a->thr_base, a->thr_tag,
+			    next_cfs, now, now - since, btf);
 	if (queued)	/* a run-queue wait the kernel timed */
 		add_runq_wait(a, cv, wait, epoch);
 	a->state = ST(PT_WAIT_ONCPU);
@@ -1224,8 +1267,8 @@ static __always_inline void credit_open(struct pt_sched_cum *c,
 		since = queued;
 	}
 	if (since < at)
-		credit_wait(c, a->thr_cfs, a->thr_base, cfs, at, at - since,
-			    true);
+		credit_wait(c, a->thr_cfs, a->thr_base, a->thr_tag, cfs, at,
+			    at - since, true);
 }
 
 /*
@@ -1292,7 +1335,7 @@ int sched_iter(struct bpf_iter__task *ctx)
 	r = bpf_map_lookup_elem(&sched_scratch, &zero);
 	if (!a || !r)
 		return 0;
-	at = bpf_ktime_get_ns() + clock_off;
+	at = (pass_mono ? pass_mono : bpf_ktime_get_ns()) + clock_off;
 	last_boundary = at;
 	for (i = 0; i < 4 && !got; i++) {
 		s1 = even_seq(a);
@@ -1305,13 +1348,14 @@ int sched_iter(struct bpf_iter__task *ctx)
 		copy.since = a->since;
 		copy.thr_base = a->thr_base;
 		copy.thr_cfs = a->thr_cfs;
+		copy.thr_tag = a->thr_tag;
 		copy.max_epoch = a->max_epoch;
 		copy.runq_max_ns = a->runq_max_ns;
 		copy.run_delay_mark = a->run_delay_mark;
 		copy.reclaim_ns = a->reclaim_ns;
 		copy.steal_base = a->steal_base;
 		if (a->reclaim_depth && a->reclaim_t0 && at > 0) {
-			__u64 k = bpf_ktime_get_ns();
+			__u64 k = pass_mono ? pass_mono : bpf_ktime_get_ns();
 
 			if (k > a->reclaim_t0)
 				copy.reclaim_ns += k - a->reclaim_t0;

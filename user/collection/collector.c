@@ -387,6 +387,8 @@ int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s)
 	 * disk's diskstats in serve_http) held I/O this interval did not. */
 	now = pt_now_mono_ns();
 	real = pt_now_real_ns();
+	s->ts_ns = now;		/* families read it (sched: its pass's end) */
+	s->time_ns = real;
 	pt_collector_drain(c);
 	pt_names_tick();
 	/* the cgroup family (last) reads the others' records and these */
@@ -405,8 +407,6 @@ int pt_collector_snapshot(struct pt_collector *c, struct pt_snapshot *s)
 	}
 	s->seq = ++c->seq;
 	s->self_tgid = c->header.perftop_pid;
-	s->ts_ns = now;
-	s->time_ns = real;
 	collect_loss(c, &s->loss);
 	pt_read_pressure(&s->pressure, &c->psi_prev);
 	pt_snapshot_sort(s);

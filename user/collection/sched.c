@@ -562,6 +562,7 @@ static int read_threads(struct sched_priv *p, struct pt_snapshot *s)
 	int fd, err = 0;
 
 	p->window = 0;
+	p->skel->bss->pass_mono = s->ts_ns;	/* the interval's end */
 	fd = bpf_iter_create(bpf_link__fd(p->skel->links.sched_iter));
 	if (fd < 0)
 		return -errno;
