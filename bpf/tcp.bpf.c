@@ -183,6 +183,26 @@ static __always_inline void read_counts(struct sock *sk, int state,
 }
 
 /*
+ * In retransmission-timeout recovery, with data outstanding: the timer
+ * fired (tcp_retransmit_timer() puts the socket in TCP_CA_Loss, through
+ * tcp_enter_loss(), before it retransmits) and what was in flight then is
+ * not all acknowledged yet.  The connection delivers nothing new until it
+ * is: it waits on the timer, backing off (0.2 s, 0.4 s, ... on a LAN), or
+ * resends the whole window.  Its segment count in such an interval is
+ * small, often 0, so its ratio alone cannot show the stall
+ * (network.retransmits, docs/detection.md).  A connection everything of
+ * which is acknowledged is not stalled, whatever state it lingers in.
+ */
+static __always_inline bool in_timeout(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+
+	return BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state) ==
+		       TCP_CA_Loss &&
+	       BPF_CORE_READ((struct tcp_sock *)sk, packets_out);
+}
+
+/*
  * Move the baseline forward to `now` and return what happened since.
  * Samplers on two CPUs may race (a softirq, a send call, the boundary
  * iterator): the compare-and-swap only ever moves the baseline forward, so
@@ -335,6 +355,8 @@ static __always_inline void account(struct sock *sk, struct tcp_sk_state *st,
 		rx = advance(&st->rcvd, c.rcvd, wide_bytes());
 		retrans = advance(&st->retrans, c.retrans, false);
 		segs = advance(&st->segs_out, c.segs_out, false);
+		if (in_timeout(sk))
+			events |= PT_TCP_EV_TIMEOUT;
 	}
 	if (!st->owner.wanted)
 		return;

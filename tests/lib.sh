@@ -98,11 +98,12 @@ expect_error() {
 export PYTHONPATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 
 # Two network namespaces, $1 and $2, joined by a veth pair ($1's end gets
-# $3.1/24, $2's end $3.2/24), where $2 drops 3% of the TCP segments sent to
-# its port $4 (nftables numgen): retransmissions on demand, no sch_netem.
-# Skips when namespaces, veth or nftables are not available.
+# $3.1/24, $2's end $3.2/24), where $2 drops $5% (default 3) of the TCP
+# segments sent to its port $4 (nftables numgen, in table inet pt_test,
+# chain input): retransmissions on demand, no sch_netem.  Skips when
+# namespaces, veth or nftables are not available.
 lossy_netns_pair() {
-	local a=$1 b=$2 net=$3 port=$4 ns
+	local a=$1 b=$2 net=$3 port=$4 pct=${5:-3} ns
 	ip netns add "$a" || skip "cannot create network namespaces"
 	on_exit "ip netns del $a"
 	ip netns add "$b"
@@ -118,7 +119,7 @@ lossy_netns_pair() {
 table inet pt_test {
 	chain input {
 		type filter hook input priority 0; policy accept;
-		tcp dport $port numgen random mod 100 < 3 drop
+		tcp dport $port numgen random mod 100 < $pct drop
 	}
 }
 NFT

@@ -484,6 +484,43 @@ static void test_min_samples(void **state)
 	assert_true(run_window(&cfg, "network.retransmits", fill_retrans_few, v10, 4, &f));
 }
 
+/* A connection in retransmission-timeout recovery: v segments, all
+ * retransmissions (a backoff step's), 0 when it waited on the timer; a
+ * second, healthy connection sends 1000 alongside, so the system ratio
+ * stays under the warning. */
+static void fill_timeout(struct pt_snapshot *s, unsigned int i, double v)
+{
+	(void)i;
+	add_conn(s, 40001, (uint64_t)v, (uint64_t)v);
+	s->tcp_conns.v[s->tcp_conns.n - 1].events = PT_TCP_F_TIMEOUT;
+	add_conn(s, 40002, 1000, 0);
+}
+
+static void fill_few_unflagged(struct pt_snapshot *s, unsigned int i, double v)
+{
+	(void)i;
+	add_conn(s, 40001, (uint64_t)v, (uint64_t)v);
+	add_conn(s, 40002, 1000, 0);
+}
+
+static void test_retrans_timeout(void **state)
+{
+	struct pt_detect_config cfg;
+	struct pt_window_finding f;
+	const double backoff[4] = { 1, 0, 1, 0 };
+
+	(void)state;
+	pt_detect_defaults(&cfg);
+	/* 1, 0, 1, 0 segments: under the 100-segment guard, unless stalled */
+	assert_false(run_window(&cfg, "network.retransmits", fill_few_unflagged, backoff, 4, &f));
+	assert_true(run_window(&cfg, "network.retransmits", fill_timeout, backoff, 4, &f));
+	assert_int_equal(f.f.severity, PT_SEV_CRITICAL);
+	assert_true(f.f.value == 100);
+	assert_int_equal(f.f.nr_culprits, 1);
+	assert_int_equal(f.f.culprits[0].sport, 40001);
+	assert_non_null(strstr(f.f.advice, "10.0.0.2 port 5201 waits on retransmission timeouts"));
+}
+
 /* ---- culprits ---- */
 
 static void fill_many(struct pt_snapshot *s, unsigned int i, double v)
@@ -756,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_wait_rules),
 		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_min_samples),
+		cmocka_unit_test(test_retrans_timeout),
 		cmocka_unit_test(test_culprit_order),
 		cmocka_unit_test(test_culprits_from_active),
 		cmocka_unit_test(test_unmeasured),

@@ -177,11 +177,20 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
 		    out->value, p99 / NS_PER_MS, who);
 }
 
-/* network.retransmits: system ratio, or one connection's if worse. */
+/*
+ * network.retransmits: system ratio, or one connection's if worse.  A
+ * ratio counts over min.tcp_segs segments or more, except a connection's
+ * in retransmission-timeout recovery (PT_TCP_F_TIMEOUT): it sends few
+ * segments because it is stalled (one CI run's sender: 4, 18 and 14 a
+ * half second, every one a retransmission, and none in the intervals
+ * between, waiting on the timer), so its ratio counts at any count, and
+ * as 100% when it sent nothing: nothing it had to send got through.
+ */
 static void sample_retrans(struct rule_ctx *c, struct sample *out)
 {
 	const struct pt_snapshot *s = c->s;
 	uint64_t retrans = 0, segs = 0, min = c->cfg->min.tcp_segs;
+	const struct pt_tcp_conn *stalled = NULL;
 	size_t i;
 
 	if (!(s->families & (1u << PT_TCP)))
@@ -189,13 +198,17 @@ static void sample_retrans(struct rule_ctx *c, struct sample *out)
 	out->measured = true;
 	for (i = 0; i < s->tcp_conns.n; i++) {
 		const struct pt_tcp_conn *t = &s->tcp_conns.v[i];
+		bool timeout = t->events & PT_TCP_F_TIMEOUT;
+		double pct = t->segs_out ? 100.0 * (double)t->retransmits /
+						   (double)t->segs_out : 100;
 
 		retrans += t->retransmits;
 		segs += t->segs_out;
-		if (t->segs_out >= min && t->segs_out &&
-		    100.0 * (double)t->retransmits / (double)t->segs_out > out->value)
-			out->value = 100.0 * (double)t->retransmits /
-				     (double)t->segs_out;
+		if ((timeout || (t->segs_out >= min && t->segs_out)) &&
+		    pct > out->value)
+			out->value = pct;
+		if (timeout && (!stalled || t->retransmits > stalled->retransmits))
+			stalled = t;
 		if (t->retransmits)
 			pt_rule_add_record(c, &pt_rec_tcp_conns, t,
 					   (double)t->retransmits,
@@ -205,6 +218,9 @@ static void sample_retrans(struct rule_ctx *c, struct sample *out)
 	if (segs >= min && segs &&
 	    100.0 * (double)retrans / (double)segs > out->value)
 		out->value = 100.0 * (double)retrans / (double)segs;
+	if (stalled)
+		pt_rule_say(c, "the connection to %s port %u waits on retransmission timeouts: nothing it sends is acknowledged (a peer that is down or unreachable, a firewall dropping the flow, a path MTU black hole: ping -M do -s SIZE); its backoff shows in ss -ti",
+			    stalled->daddr, stalled->dport);
 }
 
 /* The heaviest wait site of thread pid (or, pid 0, of process tgid) for

@@ -245,6 +245,8 @@ static uint32_t conn_events(uint64_t ev)
 		out |= PT_TCP_F_CLOSE;
 	if (ev & PT_TCP_EV_RESET)
 		out |= PT_TCP_F_RESET;
+	if (ev & PT_TCP_EV_TIMEOUT)
+		out |= PT_TCP_F_TIMEOUT;
 	return out;
 }
 

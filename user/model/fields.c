@@ -522,11 +522,12 @@ static const struct pt_field tcp_conn_fields[] = {
 	{ U32(struct pt_tcp_conn, srtt_us), .unit = PT_UNIT_US,
 	  .combine = PT_COMB_MAX,
 	  .col = { .title = "SRTT", .pos = 5, .width = 7, .drop = 3 } },
-	/* PT_TCP_F_* bit mask: 1 connect, 2 accept, 4 close, 8 reset */
+	/* PT_TCP_F_* bit mask: 1 connect, 2 accept, 4 close, 8 reset,
+	 * 16 retransmission timeout */
 	{ U32(struct pt_tcp_conn, events), .optional = true,
 	  .unit = PT_UNIT_FLAGS, .combine = PT_COMB_OR,
-	  .col = { .title = "EV", .pos = 6, .width = 4, .drop = 4,
-		   .fmt = PT_CF_FLAGS, .letters = "CAXR" } },
+	  .col = { .title = "EV", .pos = 6, .width = 5, .drop = 4,
+		   .fmt = PT_CF_FLAGS, .letters = "CAXRT" } },
 	{ DERIVED("retransmit_pct"), .unit = PT_UNIT_PCT,
 	  .derive = { PT_OP_PCT, "retransmits", "segs_out" },
 	  .weight = "segs_out",

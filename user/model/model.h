@@ -199,6 +199,7 @@ enum pt_tcp_flags {
 	PT_TCP_F_ACCEPT = 1 << 1,
 	PT_TCP_F_CLOSE = 1 << 2,
 	PT_TCP_F_RESET = 1 << 3,
+	PT_TCP_F_TIMEOUT = 1 << 4,	/* in retransmission-timeout recovery */
 };
 
 struct pt_tcp_conn {
