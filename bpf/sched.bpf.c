@@ -80,7 +80,7 @@ struct acc_head {
 	__u64 since;		/* rq clock when `state` began */
 	__u64 thr_base;		/* throttled clock of thr_cfs at wait start */
 	__u64 thr_cfs;		/* the cfs_rq thr_base was read from */
-	__u64 thr_tag;		/* before 6.7: thr_tag() at wait start */
+	__u64 thr_tag;		/* before 6.7: throttled_clock()'s tag at wait start */
 	__u64 runq_max_ns;
 	__u64 run_delay_mark;
 	__u64 reclaim_ns;	/* on-CPU memory stall not yet credited */
@@ -111,7 +111,7 @@ struct sched_acc {
 	__u64 since;		/* rq clock when `state` began */
 	__u64 thr_base;		/* throttled clock of thr_cfs at wait start */
 	__u64 thr_cfs;		/* the cfs_rq thr_base was read from */
-	__u64 thr_tag;		/* before 6.7: thr_tag() at wait start */
+	__u64 thr_tag;		/* before 6.7: throttled_clock()'s tag at wait start */
 	/* 1 + schedstat run_delay at the last switch in or out; 0 unknown */
 	__u64 run_delay_mark;
 	__u64 runq_max_ns;
@@ -300,7 +300,10 @@ static __always_inline __u64 steal_clock(struct rq *rq, bool btf)
  * on rq_clock_pelt(), so the PELT lag cancels); otherwise the PELT time
  * plus the PELT clock's current lag (rq clock - rq_clock_pelt()).  Out of
  * an episode that lag still drifts, so a wait counts throttled time only
- * if an episode touched it (thr_tag()).
+ * if an episode touched it: `tag` is the PELT throttled time (doubled)
+ * and whether the cfs_rq is throttled now (the low bit); a wait whose
+ * start and end read the same even tag saw none.  It is 1 since 6.7,
+ * whose clock does not drift outside an episode: every wait is split.
  */
 struct cfs_rq___pre67 {
 	u64 throttled_clock_pelt;
@@ -309,10 +312,11 @@ struct cfs_rq___pre67 {
 } __attribute__((preserve_access_index));
 
 static __always_inline __u64 throttled_clock(struct cfs_rq *cfs, __u64 now,
-					     bool btf)
+					     bool btf, __u64 *tag)
 {
 	__u64 t, start;
 
+	*tag = 1;
 	if (!cfs)
 		return 0;
 	if (bpf_core_field_exists(cfs->throttled_clock_self_time)) {
@@ -326,11 +330,14 @@ static __always_inline __u64 throttled_clock(struct cfs_rq *cfs, __u64 now,
 		return t;
 	} else {
 		struct cfs_rq___pre67 *old = (void *)cfs;
+		bool throttled;
 		struct rq *rq;
 
 		/* modulo 2^64: only differences mean anything */
 		t = BPF_CORE_READ(old, throttled_clock_pelt_time);
-		if (BPF_CORE_READ(old, throttle_count))
+		throttled = BPF_CORE_READ(old, throttle_count);
+		*tag = t * 2 + throttled;
+		if (throttled)
 			return t - BPF_CORE_READ(old, throttled_clock_pelt) +
 			       now;
 		rq = BPF_CORE_READ(cfs, rq);
@@ -340,29 +347,15 @@ static __always_inline __u64 throttled_clock(struct cfs_rq *cfs, __u64 now,
 	}
 }
 
-/*
- * Before 6.7, whether an episode touched a wait: the PELT throttled time
- * (doubled) and whether the cfs_rq is throttled now (the low bit); a wait
- * whose start and end read the same even tag saw none.  1 since 6.7,
- * whose clock does not drift outside an episode: every wait is split.
- */
-static __always_inline __u64 thr_tag(struct cfs_rq *cfs)
-{
-	struct cfs_rq___pre67 *old = (void *)cfs;
-
-	if (!cfs || bpf_core_field_exists(cfs->throttled_clock_self_time))
-		return 1;
-	return BPF_CORE_READ(old, throttled_clock_pelt_time) * 2 +
-	       !!BPF_CORE_READ(old, throttle_count);
-}
-
 /* Remember where a wait starts: the throttled clock of t's cfs_rq. */
 static __always_inline void thr_mark(struct sched_acc *a, struct cfs_rq *cfs,
 				     __u64 now, bool btf)
 {
+	__u64 tag;
+
 	a->thr_cfs = (__u64)cfs;
-	a->thr_base = throttled_clock(cfs, now, btf);
-	a->thr_tag = thr_tag(cfs);
+	a->thr_base = throttled_clock(cfs, now, btf, &tag);
+	a->thr_tag = tag;
 }
 
 /*
@@ -380,8 +373,7 @@ static __always_inline void credit_wait(struct pt_sched_cum *c,
 	__u64 thr = 0, now_thr, now_tag;
 
 	if (thr_cfs == (__u64)cfs && cfs) {
-		now_tag = thr_tag(cfs);
-		now_thr = throttled_clock(cfs, now, btf);
+		now_thr = throttled_clock(cfs, now, btf, &now_tag);
 		if ((now_tag != tag || (tag & 1)) &&
 		    (__s64)(now_thr - thr_base) > 0)
 			thr = now_thr - thr_base;
@@ -1317,7 +1309,7 @@ int sched_iter(struct bpf_iter__task *ctx)
 	struct cfs_rq *cfs;
 	struct rq *rq;
 	__u32 zero = 0, s1, i, pid;
-	__u64 at;
+	__u64 at, k_at;
 	bool got = false;
 
 	if (!t)
@@ -1335,7 +1327,9 @@ int sched_iter(struct bpf_iter__task *ctx)
 	r = bpf_map_lookup_elem(&sched_scratch, &zero);
 	if (!a || !r)
 		return 0;
-	at = (pass_mono ? pass_mono : bpf_ktime_get_ns()) + clock_off;
+	/* every thread credited up to the same instant: the snapshot's */
+	k_at = pass_mono ? pass_mono : bpf_ktime_get_ns();
+	at = k_at + clock_off;
 	last_boundary = at;
 	for (i = 0; i < 4 && !got; i++) {
 		s1 = even_seq(a);
@@ -1355,10 +1349,8 @@ int sched_iter(struct bpf_iter__task *ctx)
 		copy.reclaim_ns = a->reclaim_ns;
 		copy.steal_base = a->steal_base;
 		if (a->reclaim_depth && a->reclaim_t0 && at > 0) {
-			__u64 k = pass_mono ? pass_mono : bpf_ktime_get_ns();
-
-			if (k > a->reclaim_t0)
-				copy.reclaim_ns += k - a->reclaim_t0;
+			if (k_at > a->reclaim_t0)
+				copy.reclaim_ns += k_at - a->reclaim_t0;
 		}
 		bpf_probe_read_kernel(&r->cum, sizeof(r->cum), &a->c);
 		/* the task's live fields too (last_queued, run_delay, its
