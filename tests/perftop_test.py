@@ -13,6 +13,25 @@ def under_tcg():
     return os.environ.get("PERFTOP_VM_ACCEL") == "tcg"
 
 
+def tick_ns():
+    """The kernel's scheduler tick in ns: CONFIG_HZ from the running
+    kernel's config (/boot/config-RELEASE, else /proc/config.gz), else
+    100 Hz, the coarsest Linux offers (a guest of make vmtest has neither
+    file: Debian's kernels use 250)."""
+    import gzip
+    rel = os.uname().release
+    for path, opener in ((f"/boot/config-{rel}", open),
+                         ("/proc/config.gz", gzip.open)):
+        try:
+            with opener(path, "rt") as f:
+                for line in f:
+                    if line.startswith("CONFIG_HZ="):
+                        return 10**9 // int(line.split("=")[1])
+        except OSError:
+            pass
+    return 10**9 // 100
+
+
 def make_waiter(trace, poll=0.001):
     """Return wait_for(pattern, proc=None, timeout=30): block until the trace
     file contains pattern (e.g. '"type":"header"'), polling every `poll`
