@@ -1392,6 +1392,12 @@ int sched_iter(struct bpf_iter__task *ctx)
 	 * counters so far, with no loss counted. */
 	if (bpf_seq_write(seq, r, sizeof(*r)))
 		return 0;
-	a->emitted = s1 | 0x80000000;	/* never 0 once read */
+	/* Never 0 once read.  A thread that switched after the interval's
+	 * end (since > at) was read up to that switch, past the end: odd,
+	 * matching no sequence count, so the next pass reads it again, even
+	 * asleep, and gives the time back (left out as a quiet sleeper, it
+	 * kept it: a waiter that blocked in that gap was over by it for
+	 * good). */
+	a->emitted = copy.since > at ? 0x80000001 : s1 | 0x80000000;
 	return 0;
 }

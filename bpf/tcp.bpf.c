@@ -78,7 +78,7 @@ struct tcp_sk_state {
 	__u64 closed;	/* reached CLOSE: counters are final */
 	__u64 gen;	/* incarnation, part of the interval key */
 	__u32 born_scan;	/* owner_scan_gen when perftop first met it */
-	__u32 pad;
+	__u32 stalled;	/* PT_TCP_EV_TIMEOUT at the last interval end */
 	struct tcp_owner owner;
 	struct pt_tcp_tuple tuple;
 };
@@ -183,23 +183,31 @@ static __always_inline void read_counts(struct sock *sk, int state,
 }
 
 /*
- * In retransmission-timeout recovery, with data outstanding: the timer
- * fired (tcp_retransmit_timer() puts the socket in TCP_CA_Loss, through
- * tcp_enter_loss(), before it retransmits) and what was in flight then is
- * not all acknowledged yet.  The connection delivers nothing new until it
- * is: it waits on the timer, backing off (0.2 s, 0.4 s, ... on a LAN), or
- * resends the whole window.  Its segment count in such an interval is
+ * Stalled in retransmission timeouts: the retransmission timer fired
+ * (tcp_retransmit_timer() counts it in icsk_retransmits) and no ACK has
+ * acknowledged new data since (tcp_ack() zeroes icsk_retransmits when
+ * snd_una advances), with data still outstanding.  The connection
+ * delivers nothing until then: it waits on the timer, backing off (0.2 s,
+ * 0.4 s, ... on a LAN), and its segment count in such an interval is
  * small, often 0, so its ratio alone cannot show the stall
- * (network.retransmits, docs/detection.md).  A connection everything of
- * which is acknowledged is not stalled, whatever state it lingers in.
+ * (network.retransmits, docs/detection.md).  Read only where a reading
+ * stands for the interval's end or the connection's end (tcp_boundary, a
+ * state change), not at the timer's own retransmission: one timeout that
+ * an ACK answers a round trip later is a lost segment, not a stall.  An
+ * interval is flagged when the connection was stalled at its start (the
+ * last end's reading, tcp_sk_state.stalled) or at its end: the one a
+ * stall ends in holds the recovery's resend (240 of 13,880 segments in
+ * one run) and is part of it.  Not TCP_CA_Loss: that state also follows
+ * a path-MTU drop (tcp_simple_retransmit()) and lasts through the
+ * recovery's resend while ACKs arrive.
  */
-static __always_inline bool in_timeout(struct sock *sk)
+static __always_inline __u64 timeout_event(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
 
-	return BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state) ==
-		       TCP_CA_Loss &&
-	       BPF_CORE_READ((struct tcp_sock *)sk, packets_out);
+	return BPF_CORE_READ(icsk, icsk_retransmits) &&
+	       BPF_CORE_READ((struct tcp_sock *)sk, packets_out) ?
+	       PT_TCP_EV_TIMEOUT : 0;
 }
 
 /*
@@ -355,8 +363,6 @@ static __always_inline void account(struct sock *sk, struct tcp_sk_state *st,
 		rx = advance(&st->rcvd, c.rcvd, wide_bytes());
 		retrans = advance(&st->retrans, c.retrans, false);
 		segs = advance(&st->segs_out, c.segs_out, false);
-		if (in_timeout(sk))
-			events |= PT_TCP_EV_TIMEOUT;
 	}
 	if (!st->owner.wanted)
 		return;
@@ -662,7 +668,9 @@ static __always_inline int on_set_state(struct sock *sk, int old, int new)
 	final = new == TCP_CLOSE;
 	/* Counters belong to the old state; in CLOSE nothing moves any
 	 * more, and an abortive close still sends its RST after this. */
-	account(sk, st, old, final ? PT_TCP_EV_CLOSE : 0, !st->closed &&
+	account(sk, st, old, (final ? PT_TCP_EV_CLOSE : 0) |
+		(data_state(old) ? timeout_event(sk) | st->stalled : 0),
+		!st->closed &&
 		(data_state(old) || old == TCP_SYN_SENT));
 	if (final) {
 		st->closed = 1;
@@ -764,13 +772,17 @@ static long boundary_one(struct bpf_map *map, __u64 *key,
 			 struct tcp_sk_state *st, void *ctx)
 {
 	struct sock *sk = (struct sock *)*key;
+	__u64 stalled;
 	int state;
 
 	if (st->closed)
 		return 0;
 	state = sk_state_now(sk);
-	if (data_state(state))
-		account(sk, st, state, 0, true);
+	if (!data_state(state))
+		return 0;
+	stalled = timeout_event(sk);
+	account(sk, st, state, stalled | st->stalled, true);
+	st->stalled = stalled;	/* only this walk writes it */
 	return 0;
 }
 

@@ -181,8 +181,8 @@ assert abs(pr * 100 - ratio) <= 1e-9 * ratio, (pr * 100, ratio)
 # The culprit's ratio counts the connection in the finding's active
 # intervals only (docs/detection.md): an interval is active when its value,
 # the connection's ratio or the system's (each over >= 100 segments sent,
-# min_samples tcp_segs, or the connection's at any count while it is in
-# retransmission-timeout recovery), is >= 1% (the default warning); then each
+# min_samples tcp_segs, or the connection's at any count when it is
+# stalled in retransmission timeouts), is >= 1% (the default warning); then each
 # connection that retransmitted adds its retransmits and segments.  Which
 # intervals are left out is the load's, not a fixed share: under ASan (CI
 # 2026-12-03) the interval the sender stopped in held 9,067 segments and
@@ -202,10 +202,10 @@ def active_ratio(span):
         segs = sum(c["segs_out"] for c in conns)
         value = 100 * sum(c["retransmits"] for c in conns) / segs if segs >= 100 else 0
         for c in conns:
-            # 16: in retransmission-timeout recovery: counts at any count
+            # 16: stalled in retransmission timeouts: counts at any count
             timeout = c.get("events", 0) & 16
             if c["segs_out"] >= 100 or timeout:
-                value = max(value, 100 * c["retransmits"] / c["segs_out"]
+                value = max(value, min(100, 100 * c["retransmits"] / c["segs_out"])
                             if c["segs_out"] else 100)
         if value < 1:
             continue

@@ -10,11 +10,13 @@
 #
 # Checked:
 # - per interval of a recording, the connection's timeout flag (events bit
-#   16) against the kernel's own state, read independently of perftop by
-#   the sender itself every 5 ms (getsockopt TCP_INFO: tcpi_ca_state Loss
-#   with tcpi_unacked > 0, the state perftop's probes read, so this much
-#   proves the plumbing); intervals whose edges fall within one sampling
-#   gap of a change may go either way;
+#   16: stalled at the interval's start or end) against the kernel's state
+#   read by the sender itself every 5 ms, not through perftop (getsockopt
+#   TCP_INFO: tcpi_retransmits > 0 with tcpi_unacked > 0, the fields
+#   perftop's probe reads, so this much proves the plumbing), at each end:
+#   the samples from 2 ms (20 ms under TCG) before it to 1 ms after it all
+#   stalled, stalled; none, not; a change among them, either way.  Stalled
+#   at either end, the flag must be set; at neither, it must not;
 # - the kernel's TCPTimeouts counter (the sender namespace's
 #   /proc/net/netstat) did not move before the hole and did in it: the
 #   flagged intervals are the timeouts the workload made, and the
@@ -32,7 +34,8 @@ net=10.233.$(( $$ % 200 + 20 ))
 lossy_netns_pair "$a" "$b" "$net" "$port" 0
 
 # The sender, and beside it a thread sampling its socket's TCP_INFO every
-# 5 ms: wall time, tcpi_ca_state (byte 1), tcpi_unacked (u32 at 24).
+# 5 ms: CLOCK_MONOTONIC (the trace's ts_ns), tcpi_retransmits (byte 2),
+# tcpi_unacked (u32 at 24).
 cat >"$TMP/client.py" <<'PY'
 import socket, struct, sys, threading, time
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=60)
@@ -40,7 +43,7 @@ out = open(sys.argv[3], "w", buffering=1 << 20)
 def sample():
     while True:
         i = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-        out.write("%.6f %d %d\n" % (time.time(), i[1], struct.unpack_from("I", i, 24)[0]))
+        out.write("%d %d %d\n" % (time.monotonic_ns(), i[2], struct.unpack_from("I", i, 24)[0]))
         out.flush()
         time.sleep(0.005)
 threading.Thread(target=sample, daemon=True).start()
@@ -97,11 +100,10 @@ wait "$rec" || fail "record failed"
 
 python3 - "$CHECK" "$TMP" "$rc" "$PERFTOP" "$net.2" "$port" "$sport" \
 	"$to0" "$to1" "$to2" "$t_hole" "$t_heal" "$t_rec" <<'PY'
-import json, subprocess, sys
-from datetime import datetime
+import json, subprocess, sys, time
 sys.path.insert(0, sys.argv[1])
 from detect_check import check_report, rules, same_verdict
-from perftop_test import snapshots
+from perftop_test import snapshots, under_tcg
 tmp, rc, perftop = sys.argv[2], int(sys.argv[3]), sys.argv[4]
 daddr, dport, sport = sys.argv[5], int(sys.argv[6]), int(sys.argv[7])
 to0, to1, to2 = map(int, sys.argv[8:11])
@@ -111,40 +113,48 @@ print(f"kernel TCPTimeouts: {to1 - to0} before the hole, {to2 - to1} in it; "
 assert to1 == to0, "timeouts on the loss-free path"
 assert to2 - to1 >= 2, "the hole caused fewer than 2 timeouts"
 
-# The sender's own samples: (time, stalled)
+# The sender's own samples: (CLOCK_MONOTONIC ns, stalled)
 info = []
 for line in open(f"{tmp}/info"):
     f = line.split()
     if len(f) == 3:
-        info.append((float(f[0]), int(f[1]) == 4 and int(f[2]) > 0))
+        info.append((int(f[0]), int(f[1]) > 0 and int(f[2]) > 0))
 gaps = [b[0] - a[0] for a, b in zip(info, info[1:])]
-# An edge may be off by one sampling gap (the state can change right
-# after a sample) plus the trace's times, truncated to the millisecond.
-eps = max(gaps) + 0.002
-print(f"{len(info)} TCP_INFO samples, largest gap {max(gaps) * 1000:.1f} ms")
-
-ts = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
-rows, flagged = [], 0
+print(f"{len(info)} TCP_INFO samples, largest gap {max(gaps) / 1e6:.1f} ms")
+# perftop reads the sockets just before it ends the interval at ts_ns
+# (microseconds on the host; the owner scan before it took ms under TCG).
+before, after = (20e6 if under_tcg() else 2e6), 1e6
+mono = lambda wall: wall - time.time() + time.monotonic_ns() / 1e9
+def at_end(e):
+    """The kernel's state at an interval end: the samples around it (the
+    last before, those inside, the first after) all stalled "yes", none
+    "no", else "changing"; None outside the sampled span."""
+    lo = max((i for i, (t, _) in enumerate(info) if t <= e - before), default=None)
+    hi = min((i for i, (t, _) in enumerate(info) if t >= e + after), default=None)
+    if lo is None or hi is None:
+        return None
+    near = [st for _, st in info[lo:hi + 1]]
+    return "yes" if all(near) else "no" if not any(near) else "changing"
+flagged = 0
 for o in snapshots(f"{tmp}/rec.json"):
-    e = ts(o["time"])
-    s = e - o["interval_ns"] / 1e9
+    e = o["ts_ns"]
     conn = [c for c in o.get("tcp", {}).get("conns", [])
             if (c["daddr"], c["dport"], c["sport"]) == (daddr, dport, sport)]
     mine = bool(conn) and bool(conn[0].get("events", 0) & 16)
-    inner = [st for t, st in info if s + eps <= t <= e - eps]
-    outer = [st for t, st in info if s - eps <= t <= e + eps]
-    if not outer:
+    k0, k1 = at_end(e - o["interval_ns"]), at_end(e)
+    if k0 is None or k1 is None:
         continue	# outside the sampled span
-    must = any(inner)
-    may = any(outer)
     segs = conn[0]["segs_out"] if conn else 0
     re = conn[0]["retransmits"] if conn else 0
-    print(f"  {s - t_hole:+7.3f}..{e - t_hole:+7.3f} s from the hole: "
-          f"kernel stalled {'yes' if must else 'edge' if may else 'no'}, "
-          f"perftop {'T' if mine else '-'} ({re} of {segs} segments retransmitted)")
-    assert mine == must or (may and not must), "timeout flag disagrees with the kernel"
+    print(f"  interval ending {e / 1e9 - mono(t_hole):+7.3f} s from the hole: "
+          f"kernel stalled at its start {k0}, end {k1}; perftop {'T' if mine else '-'} "
+          f"({re} of {segs} segments retransmitted)")
+    if "yes" in (k0, k1):
+        assert mine, "a stalled interval not flagged"
+    elif (k0, k1) == ("no", "no"):
+        assert not mine, "an interval flagged with no stall"
     flagged += mine
-    if e < t_hole:
+    if e / 1e9 < mono(t_hole):
         assert not mine, "an interval before the hole flagged"
 assert flagged >= 4, flagged
 

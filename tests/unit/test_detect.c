@@ -503,6 +503,18 @@ static void fill_few_unflagged(struct pt_snapshot *s, unsigned int i, double v)
 	add_conn(s, 40002, 1000, 0);
 }
 
+/* A stalled connection at 10% (1 of 10) beside a lossy busy one at 20%:
+ * the value is the busy one's, and so is the advice. */
+static void fill_timeout_and_lossy(struct pt_snapshot *s, unsigned int i,
+				   double v)
+{
+	(void)i;
+	(void)v;
+	add_conn(s, 40001, 10, 1);
+	s->tcp_conns.v[s->tcp_conns.n - 1].events = PT_TCP_F_TIMEOUT;
+	add_conn(s, 40002, 1000, 200);
+}
+
 static void test_retrans_timeout(void **state)
 {
 	struct pt_detect_config cfg;
@@ -519,6 +531,10 @@ static void test_retrans_timeout(void **state)
 	assert_int_equal(f.f.nr_culprits, 1);
 	assert_int_equal(f.f.culprits[0].sport, 40001);
 	assert_non_null(strstr(f.f.advice, "10.0.0.2 port 5201 waits on retransmission timeouts"));
+	/* the value another connection's: the rule's own advice */
+	assert_true(run_window(&cfg, "network.retransmits", fill_timeout_and_lossy, backoff, 4, &f));
+	assert_true(f.f.value == 20);
+	assert_null(strstr(f.f.advice, "retransmission timeouts"));
 }
 
 /* ---- culprits ---- */

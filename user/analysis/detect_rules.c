@@ -180,17 +180,19 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
 /*
  * network.retransmits: system ratio, or one connection's if worse.  A
  * ratio counts over min.tcp_segs segments or more, except a connection's
- * in retransmission-timeout recovery (PT_TCP_F_TIMEOUT): it sends few
+ * stalled in retransmission timeouts (PT_TCP_F_TIMEOUT): it sends few
  * segments because it is stalled (one CI run's sender: 4, 18 and 14 a
  * half second, every one a retransmission, and none in the intervals
  * between, waiting on the timer), so its ratio counts at any count, and
- * as 100% when it sent nothing: nothing it had to send got through.
+ * as 100% when it sent nothing: nothing it had to send got through.  (The
+ * two counters are read apart, so a handful of segments can show more
+ * retransmits than segments: at most 100%.)
  */
 static void sample_retrans(struct rule_ctx *c, struct sample *out)
 {
 	const struct pt_snapshot *s = c->s;
 	uint64_t retrans = 0, segs = 0, min = c->cfg->min.tcp_segs;
-	const struct pt_tcp_conn *stalled = NULL;
+	const struct pt_tcp_conn *worst = NULL;
 	size_t i;
 
 	if (!(s->families & (1u << PT_TCP)))
@@ -202,13 +204,15 @@ static void sample_retrans(struct rule_ctx *c, struct sample *out)
 		double pct = t->segs_out ? 100.0 * (double)t->retransmits /
 						   (double)t->segs_out : 100;
 
+		if (pct > 100)
+			pct = 100;
 		retrans += t->retransmits;
 		segs += t->segs_out;
 		if ((timeout || (t->segs_out >= min && t->segs_out)) &&
-		    pct > out->value)
+		    pct > out->value) {
 			out->value = pct;
-		if (timeout && (!stalled || t->retransmits > stalled->retransmits))
-			stalled = t;
+			worst = t;
+		}
 		if (t->retransmits)
 			pt_rule_add_record(c, &pt_rec_tcp_conns, t,
 					   (double)t->retransmits,
@@ -216,11 +220,14 @@ static void sample_retrans(struct rule_ctx *c, struct sample *out)
 					   (double)t->segs_out);
 	}
 	if (segs >= min && segs &&
-	    100.0 * (double)retrans / (double)segs > out->value)
+	    100.0 * (double)retrans / (double)segs > out->value) {
 		out->value = 100.0 * (double)retrans / (double)segs;
-	if (stalled)
-		pt_rule_say(c, "the connection to %s port %u waits on retransmission timeouts: nothing it sends is acknowledged (a peer that is down or unreachable, a firewall dropping the flow, a path MTU black hole: ping -M do -s SIZE); its backoff shows in ss -ti",
-			    stalled->daddr, stalled->dport);
+		worst = NULL;
+	}
+	/* the value is a stalled connection's: say so */
+	if (worst && (worst->events & PT_TCP_F_TIMEOUT))
+		pt_rule_say(c, "the connection to %s port %u waits on retransmission timeouts: nothing it sent since the first is acknowledged (a peer that is down or unreachable, a firewall dropping the flow, a path MTU black hole: ping -M do -s SIZE); its backoff shows in ss -ti",
+			    worst->daddr, worst->dport);
 }
 
 /* The heaviest wait site of thread pid (or, pid 0, of process tgid) for

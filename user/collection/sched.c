@@ -510,14 +510,16 @@ static void take_rec(struct sched_priv *p, struct pt_snapshot *s,
 	if (d.runq_count && bins_grown(d.hist, r->cum.hist, e))
 		lost = true;
 	/*
-	 * A thread left out of earlier reads (its read gave up on a busy
+	 * A thread left out of earlier reads (a quiet sleeper, which
+	 * sched_iter does not send, or a read that gave up on a busy
 	 * sequence count) was asleep meanwhile: that sleep belongs to those
 	 * intervals, not this one.  Only then: a thread read in the last
 	 * pass too can exceed the window by what it ran or slept between the
 	 * interval's end and a switch before its read (0.07-0.36 ms on the
-	 * host, up to 17 ms under TCG), which its next interval is short by.
-	 * Capped, that time was lost: sched_waitcause's threads summed 1.5-
-	 * 4.6 ms under their window in 11 of 25 runs' threads (2026-12-05).
+	 * host, 45 ms once in a TCG guest), which its next interval is short
+	 * by (sched_iter reads such a thread again).  Capped, that time was
+	 * lost: sched_waitcause's threads summed 1.5-7.4 ms under their
+	 * window in 11 of 25 thread series (2026-12-05).
 	 */
 	if (skipped && p->window && sum > p->window) {
 		uint64_t extra = sum - p->window;

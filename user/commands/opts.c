@@ -53,7 +53,7 @@ static const char usage_tail[] =
 "  block  per device: I/Os, bytes, latency p50/p99/max, queue vs device\n"
 "         time, in flight; per issuing task: bytes and I/Os.\n"
 "  tcp    per connection: owner, 4-tuple, bytes, retransmits, srtt,\n"
-"         connect/accept/close/reset.\n"
+"         connect/accept/close/reset, stalled in retransmission timeouts.\n"
 "  oom    every OOM kill, system-wide: victim pid, comm, cgroup, RSS\n"
 "         (oom:mark_victim).\n"
 "Every snapshot also reads the limits of the cgroups in view: CPU quota\n"
