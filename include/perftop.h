@@ -219,7 +219,7 @@ struct pt_block_req {
 #define PT_TCP_EV_ACCEPT (1u << 1)	/* established by a listener */
 #define PT_TCP_EV_CLOSE (1u << 2)	/* reached CLOSE */
 #define PT_TCP_EV_RESET (1u << 3)	/* RST sent or received */
-#define PT_TCP_EV_TIMEOUT (1u << 4)	/* in retransmission-timeout recovery */
+#define PT_TCP_EV_TIMEOUT (1u << 4)	/* stalled in retransmission timeouts */
 
 struct pt_tcp_key {
 	__u64 sock;	/* struct sock address: identity only */

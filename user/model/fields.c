@@ -523,7 +523,7 @@ static const struct pt_field tcp_conn_fields[] = {
 	  .combine = PT_COMB_MAX,
 	  .col = { .title = "SRTT", .pos = 5, .width = 7, .drop = 3 } },
 	/* PT_TCP_F_* bit mask: 1 connect, 2 accept, 4 close, 8 reset,
-	 * 16 retransmission timeout */
+	 * 16 stalled in retransmission timeouts (docs/tcp.md) */
 	{ U32(struct pt_tcp_conn, events), .optional = true,
 	  .unit = PT_UNIT_FLAGS, .combine = PT_COMB_OR,
 	  .col = { .title = "EV", .pos = 6, .width = 5, .drop = 4,

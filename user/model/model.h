@@ -199,7 +199,7 @@ enum pt_tcp_flags {
 	PT_TCP_F_ACCEPT = 1 << 1,
 	PT_TCP_F_CLOSE = 1 << 2,
 	PT_TCP_F_RESET = 1 << 3,
-	PT_TCP_F_TIMEOUT = 1 << 4,	/* in retransmission-timeout recovery */
+	PT_TCP_F_TIMEOUT = 1 << 4,	/* stalled in retransmission timeouts */
 };
 
 struct pt_tcp_conn {
