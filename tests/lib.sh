@@ -125,6 +125,18 @@ table inet pt_test {
 NFT
 }
 
+# netns_net_stat NS FILE SECTION FIELD...: the named counters of one
+# section ("Tcp", "TcpExt") of /proc/net/snmp or /proc/net/netstat as
+# network namespace NS counts them, on one line, in the order asked.
+netns_net_stat() {
+	local ns=$1 file=$2 sect=$3
+	shift 3
+	ip netns exec "$ns" awk -v sect="$sect:" -v want="$*" '
+		$1 == sect { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+			n = split(want, w, " ")
+			for (i = 1; i <= n; i++) printf "%s%s", $c[w[i]], (i < n ? " " : "\n") }' "$file"
+}
+
 # The network heals: the drop rule of lossy_netns_pair's receiver $1 goes.
 # A sender stopped mid-stream with losses outstanding recovers them by
 # retransmission timeouts; with 3% of the retransmissions dropped too, one

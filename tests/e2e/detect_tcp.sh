@@ -39,8 +39,7 @@ wait_line "$TMP/client.out" connected 10
 sleep 0.5
 
 snmp() {	# RetransSegs OutSegs in the sender's namespace
-	ip netns exec "$a" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
-		else print $c["RetransSegs"], $c["OutSegs"] }' /proc/net/snmp
+	netns_net_stat "$a" /proc/net/snmp Tcp RetransSegs OutSegs
 }
 sport=$(awk '{print $3}' "$TMP/client.out")
 # The sender is stopped (SIGSTOP) and its socket drained (nothing unsent,

@@ -62,8 +62,7 @@ wait_line "$TMP/client.out" connected 10
 sport=$(awk '{print $3}' "$TMP/client.out")
 
 timeouts() {	# TcpExt TCPTimeouts in the sender's namespace
-	ip netns exec "$a" awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
-		else print $c["TCPTimeouts"] }' /proc/net/netstat
+	netns_net_stat "$a" /proc/net/netstat TcpExt TCPTimeouts
 }
 backoff() {	# the sender's socket still backs off (ss -ti: backoff:N)
 	ip netns exec "$a" ss -tinH state established "( sport = :$sport )" |
@@ -173,7 +172,7 @@ p = subprocess.run([perftop, "report", f"{tmp}/rec.json", "--json"],
 rep = check_report(json.loads(p.stdout))
 print("report:", p.returncode, rep["status"], {r: round(f["value"], 2) for r, f in rules(rep).items()})
 assert "network.retransmits" in rules(rep), p.stderr
-print("scan and report agree" + (f" (borderline: {same_verdict(scan, rep)})"
-                                 if same_verdict(scan, rep) else ""))
+notes = same_verdict(scan, rep)
+print("scan and report agree" + (f" (borderline: {notes})" if notes else ""))
 PY
 echo ok
