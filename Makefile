@@ -59,8 +59,9 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
-SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/skel/%.skel.h)
+BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o) \
+	$(OUT)/bpf/sched_helper.bpf.o
+SKELS := $(BPF_OBJS:$(OUT)/bpf/%.bpf.o=$(OUT)/skel/%.skel.h)
 USER_SRCS := $(wildcard user/*.c $(USER_DIRS:%=user/%/*.c))
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/user/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -76,6 +77,14 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H)
 	@mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The scheduler family once more for kernels before 6.2, which lack the
+# bpf_rdonly_cast() kfunc (PT_REGS_HELPER in bpf/sched.bpf.c says why it
+# is a second object and not a weak extern).
+$(OUT)/bpf/sched_helper.bpf.o: bpf/sched.bpf.c $(VMLINUX_H)
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DPT_REGS_HELPER -c $< -o $@
 
 $(OUT)/skel/%.skel.h: $(OUT)/bpf/%.bpf.o
 	@mkdir -p $(@D)

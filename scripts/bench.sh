@@ -204,9 +204,11 @@ start_tracer() {
 			>"$TRACER_OUT" 2>"$TRACER_OUT.err" &
 		TRACER_PID=$!; wait_for "$TRACER_OUT" ready ;;
 	perftop-*)
-		local probes=${cfg#perftop-}
+		local probes=${cfg#perftop-} pre62=
 		[ "$probes" = all ] && probes=$(echo $FAMILIES | tr ' ' ',')
-		"$PERFTOP" record --probes "$probes" -i 1 -f -o "$TRACER_OUT" \
+		# the scheduler's object for kernels before 6.2 (docs/design.md)
+		[ "$probes" = sched-pre62 ] && probes=sched pre62=1
+		env ${pre62:+PERFTOP_TEST_SCHED_HELPER=1} "$PERFTOP" record --probes "$probes" -i 1 -f -o "$TRACER_OUT" \
 			2>"$TRACER_OUT.err" &
 		TRACER_PID=$!; wait_for "$TRACER_OUT" '"type":"header"' ;;
 	bpftrace)
@@ -541,7 +543,7 @@ measure_progcost() {
 	fi
 	for ((r = 1; r <= ROUNDS; r++)); do
 		cfgs="floor perftop-sched perftop-all $every"
-		[ "$r" = 1 ] && cfgs="floor floor-runqlat floor-tp perftop-sched perftop-all bpftrace $peers"
+		[ "$r" = 1 ] && cfgs="floor floor-runqlat floor-tp perftop-sched perftop-sched-pre62 perftop-all bpftrace $peers"
 		for cfg in $cfgs; do
 			max_id=$(bpftool prog show | sed -n 's/^\([0-9]*\):.*/\1/p' | sort -n | tail -1)
 			start_tracer sched "$cfg"

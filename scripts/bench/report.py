@@ -44,6 +44,9 @@ CONFIG_NAMES = {
     "floor-tp": "floor: the same three as classic tracepoints",
     "bpftrace": "bpftrace peer",
     "perftop-all": "perftop, all families",
+    "perftop-sched-pre62": "perftop, sched family, its object for kernels "
+                           "before 6.2 (no bpf_rdonly_cast: "
+                           "PERFTOP_TEST_SCHED_HELPER=1)",
     "runqlat": "libbpf-tools runqlat (peer)",
     "offcputime": "libbpf-tools offcputime (peer)",
 }

@@ -535,6 +535,11 @@ static void test_retrans_timeout(void **state)
 	assert_true(run_window(&cfg, "network.retransmits", fill_timeout_and_lossy, backoff, 4, &f));
 	assert_true(f.f.value == 20);
 	assert_null(strstr(f.f.advice, "retransmission timeouts"));
+	/* the stalled one (1 retransmission an interval) still ranks first,
+	 * above the busy one's 200 */
+	assert_int_equal(f.f.nr_culprits, 2);
+	assert_int_equal(f.f.culprits[0].sport, 40001);
+	assert_int_equal(f.f.culprits[1].sport, 40002);
 }
 
 /* ---- culprits ---- */

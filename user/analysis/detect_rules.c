@@ -188,6 +188,10 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
  * two counters are read apart, so a handful of segments can show more
  * retransmits than segments: at most 100%.)
  */
+/* Over any connection's retransmit count (an interval holds far fewer
+ * than 1e12 segments), added once per interval a connection is stalled. */
+#define RANK_STALLED 1e12
+
 static void sample_retrans(struct rule_ctx *c, struct sample *out)
 {
 	const struct pt_snapshot *s = c->s;
@@ -213,9 +217,14 @@ static void sample_retrans(struct rule_ctx *c, struct sample *out)
 			out->value = pct;
 			worst = t;
 		}
+		/* a connection stalled in timeouts makes no progress at
+		 * all: it ranks above any that still moves data, whatever
+		 * their retransmit counts (a busy lossy one's hundreds ranked
+		 * a dead peer's 3 second) */
 		if (t->retransmits)
 			pt_rule_add_record(c, &pt_rec_tcp_conns, t,
-					   (double)t->retransmits,
+					   (double)t->retransmits +
+					   (timeout ? RANK_STALLED : 0),
 					   100.0 * (double)t->retransmits,
 					   (double)t->segs_out);
 	}
@@ -523,7 +532,7 @@ const struct rule_def pt_rules[PT_NR_RULES] = {
 		.name = "network.retransmits", .subsystem = "network", .unit = "%",
 		.what = "TCP retransmit ratio (system-wide, or the worst connection's)",
 		.advice = "segments are lost on the way to the named peers: check the path (ip -s link, nstat, ss -ti), NIC errors, firewall drops and congestion",
-		.culprit_unit = "% retransmitted, most retransmits first",
+		.culprit_unit = "% retransmitted; stalled in retransmission timeouts first, then most retransmits",
 		.def = { .warning = 1, .critical = 5 },
 		.sample = sample_retrans,
 	},

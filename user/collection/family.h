@@ -100,6 +100,7 @@ const char *pt_libbpf_last_error(void);
 
 /* Does this kernel's BTF describe tracepoint `tp` (btf_trace_<tp>)? */
 bool pt_btf_has_tracepoint(const char *tp);
+bool pt_btf_has_func(const char *name);
 bool pt_have_vmlinux_btf(void);
 /* Enumerator `name` of any enum in vmlinux BTF (named or anonymous): 0 and
  * *val, -ENOENT when no enum has it, -ENODATA without kernel BTF. */

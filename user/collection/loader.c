@@ -129,6 +129,14 @@ bool pt_btf_has_tracepoint(const char *tp)
 	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
 }
 
+/* Does the kernel have kfunc (or any function) `name` in its BTF? */
+bool pt_btf_has_func(const char *name)
+{
+	struct btf *btf = kernel_btf();
+
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
 /*
  * The value of enumerator `name` in the kernel's BTF, whichever enum holds
  * it: named (enum rqf_flags) or anonymous (enum { __RQF_STARTED, ... }),

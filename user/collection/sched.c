@@ -20,6 +20,7 @@
 #include "pt_hist.h"
 #include "jvm.h"
 #include "sched.skel.h"
+#include "sched_helper.skel.h"
 #include "sysinfo.h"
 #include "util.h"
 
@@ -165,8 +166,27 @@ static void table_free(struct thread_table *t)
 
 /* ---- BPF side ---- */
 
+/*
+ * sched_helper is bpf/sched.bpf.c built for kernels without
+ * bpf_rdonly_cast() (before 6.2: task_regs() there): the same maps,
+ * programs and variables in the same order, so its skeleton is used
+ * through struct sched like the other.
+ */
+_Static_assert(sizeof(struct sched) == sizeof(struct sched_helper) &&
+	       sizeof(*((struct sched *)0)->rodata) ==
+	       sizeof(*((struct sched_helper *)0)->rodata) &&
+	       sizeof(*((struct sched *)0)->bss) ==
+	       sizeof(*((struct sched_helper *)0)->bss),
+	       "sched and sched_helper skeletons differ");
+
 static struct pt_skel *sched_open(void)
 {
+	uint64_t helper = 0;
+
+	/* tests: PERFTOP_TEST_SCHED_HELPER=1 takes the pre-6.2 object here */
+	pt_test_env("PERFTOP_TEST_SCHED_HELPER", 1, 1, &helper);
+	if (helper || !pt_btf_has_func("bpf_rdonly_cast"))
+		return (struct pt_skel *)sched_helper__open();
 	return (struct pt_skel *)sched__open();
 }
 
