@@ -492,35 +492,54 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 __u64 regs_off = 0;
 
 /*
- * The user registers of thread t (BTF pointer), NULL for a kernel thread:
- * at the top of its kernel stack, with the number and arguments of the
- * system call it is in.  With `cast` they are found at t->stack +
- * regs_off, read through bpf_rdonly_cast() (loads guarded by the
- * exception table, no call); otherwise bpf_task_pt_regs(), a helper call.
- * On this 6.18 host (AMD, Safe-RET return thunks) each helper call costs
- * 15-30 ns: the cast took 20 ns off every sched_switch run and 31 ns off
- * every sched_waking run (bpf_stats, `perf bench sched pipe`, 2026-12-05).
+ * The user registers of thread t (BTF pointer; always the current
+ * thread), NULL for a kernel thread: at the top of its kernel stack, with
+ * the number and arguments of the system call it is in.  With `cast` they
+ * are found at t->stack + regs_off, read through bpf_rdonly_cast() (loads
+ * guarded by the exception table, no call); otherwise
+ * bpf_task_pt_regs(), a helper call.  On this 6.18 host (AMD, Safe-RET
+ * return thunks) each helper call costs 15-30 ns: the cast took 20 ns off
+ * every sched_switch run and 31 ns off every sched_waking run (bpf_stats,
+ * `perf bench sched pipe`, 2026-12-05).
+ *
+ * Both ways out of the cast branch return the cast's pointer type: before
+ * kernel commit 6fcd486b3a0a (6.4) the verifier refuses a load reached
+ * with two kinds of BTF pointer ("same insn cannot be used with different
+ * pointers"), and the registers' loads are shared.  The learning reads
+ * the numbers by bpf_probe_read_kernel(): t->stack's type differs by
+ * kernel (a number, since 6.17 a read-only pointer), and a helper's
+ * pointer takes no arithmetic.
  */
+/* Once: regs_off from the helper's answer less the stack's base (0 when
+ * either read fails).  Out of line: inlined, its calls' register spills
+ * cost every switch ~5 ns. */
+static __noinline __u64 learn_regs_off(struct task_struct *t)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	__u64 addr, stack;
+
+	if (!regs || bpf_probe_read_kernel(&addr, sizeof(addr), &regs) ||
+	    bpf_core_read(&stack, sizeof(stack), &t->stack) || !stack ||
+	    addr <= stack)
+		return 0;
+	regs_off = addr - stack;
+	return addr - stack;
+}
+
 static __always_inline struct pt_regs *task_regs(struct task_struct *t,
 						 bool cast)
 {
-	struct pt_regs *regs;
-	__u64 off, addr = 0;
+	__u64 off;
 
 	if (t->flags & PF_KTHREAD)
 		return NULL;
-	if (cast && (off = *(volatile __u64 *)&regs_off))
-		return bpf_rdonly_cast((void *)((__u64)t->stack + off),
-				       bpf_core_type_id_kernel(struct pt_regs));
-	regs = (struct pt_regs *)bpf_task_pt_regs(t);
-	if (cast && regs) {
-		/* the pointer's value as a number (the verifier allows no
-		 * arithmetic between a BTF pointer and t->stack): copied
-		 * out of its stack slot, once */
-		bpf_probe_read_kernel(&addr, sizeof(addr), &regs);
-		regs_off = addr - (__u64)t->stack;
-	}
-	return regs;
+	if (!cast)
+		return (struct pt_regs *)bpf_task_pt_regs(t);
+	off = *(volatile __u64 *)&regs_off;
+	if (!off && !(off = learn_regs_off(t)))
+		return NULL;
+	return bpf_rdonly_cast((void *)((__u64)t->stack + off),
+			       bpf_core_type_id_kernel(struct pt_regs));
 }
 
 /* fcntl(2)'s waiting record locks (include/uapi/asm-generic/fcntl.h) */

@@ -42,29 +42,39 @@
 # taken from the wait's start (not telescoping) would be over by about
 # 40 calls x 18 ms.
 #
-# Where the kernel has bpf_rdonly_cast() (6.2+) perftop reads the futex's
-# registers through it; the object for older kernels (sched_helper, by
-# helper call: task_regs() in bpf/sched.bpf.c) runs the same check after,
-# under PERFTOP_TEST_SCHED_HELPER=1.  A wrong offset to the registers
-# reads no lock waits: both runs fail by 17 s.
+# Where the kernel has bpf_rdonly_cast() perftop reads the futex's
+# registers through it (task_regs() in bpf/sched.bpf.c); the object for
+# kernels without it (sched_helper, by helper call) runs the same check
+# after, under PERFTOP_TEST_SCHED_HELPER=1.  Each run checks which object
+# is loaded by its .bss map's name (sched.bss, sched_he.bss).  A wrong
+# offset to the registers reads no lock waits: the first run fails by
+# 17 s.
 . "$(dirname "$0")/../lib.sh"
 need_root
-need_cmd python3 gcc
+need_cmd python3 gcc bpftool
 
 src=$(dirname "$0")/../workloads/convoy.c
 gcc -O2 -Wall -pthread -o "$TMP/convoy" "$src" || fail "cannot build $src"
 
+# measure BSS: the check, with the object whose .bss map is named BSS
 measure() {
-python3 - "$PERFTOP" "$TMP" <<'PY'
+python3 - "$PERFTOP" "$TMP" "$1" <<'PY'
 import json, subprocess, sys, time
 from perftop_test import end_line, make_waiter, snapshots, under_tcg
-perftop, tmp = sys.argv[1], sys.argv[2]
+perftop, tmp, bss = sys.argv[1], sys.argv[2], sys.argv[3]
 trace = f"{tmp}/trace.json"
 
 wait_for = make_waiter(trace)
 proc = subprocess.Popen([perftop, "record", "--probes", "sched", "-i", "0.5",
                          "-o", trace])
 wait_for('"type":"header"', proc)
+maps = [m.get("name") for m in json.loads(subprocess.run(
+    ["bpftool", "-j", "map", "show"], check=True, capture_output=True,
+    text=True).stdout)]
+if bss not in maps:
+    proc.kill()
+    sys.exit(f"FAIL: the scheduler object with map {bss} is not loaded "
+             f"(maps: {sorted(m for m in maps if m and '.bss' in m)})")
 time.sleep(0.6)				# the first (startup) interval passes
 runs = {}
 for mode in ("mutex", "sem"):
@@ -146,11 +156,13 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 }
-measure
 # (grep reads it all: with -q the dump's SIGPIPE fails the pipeline)
 if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
 	grep "FUNC 'bpf_rdonly_cast'" >/dev/null; then
-	echo "again with the object for kernels before 6.2 (sched_helper):"
+	measure sched.bss
+	echo "again with the object for kernels without bpf_rdonly_cast (sched_helper):"
 	rm -f "$TMP/trace.json"
-	PERFTOP_TEST_SCHED_HELPER=1 measure
+	PERFTOP_TEST_SCHED_HELPER=1 measure sched_he.bss
+else
+	measure sched_he.bss
 fi

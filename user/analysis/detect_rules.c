@@ -188,9 +188,11 @@ static void sample_io_psi(struct rule_ctx *c, struct sample *out)
  * two counters are read apart, so a handful of segments can show more
  * retransmits than segments: at most 100%.)
  */
-/* Over any connection's retransmit count (an interval holds far fewer
- * than 1e12 segments), added once per interval a connection is stalled. */
-#define RANK_STALLED 1e12
+/* Added to a stalled connection's rank for each interval it is stalled
+ * in and retransmits: over the retransmits any connection makes in a
+ * window (1e9 segments is hours of a 100 Gbit/s link), and a double adds
+ * it exactly 9 million times (2^53), years of 1 s intervals. */
+#define RANK_STALLED 1e9
 
 static void sample_retrans(struct rule_ctx *c, struct sample *out)
 {

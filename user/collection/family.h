@@ -187,6 +187,9 @@ struct pt_skel_ops {
 	/* tracepoints whose BTF types tp_btf needs; NULL-terminated */
 	const char *const *tracepoints;
 	struct pt_skel *(*open)(void);
+	/* Optional: a second build of the same programs, tried in each
+	 * mode where open()'s fails to load; NULL when there is none */
+	struct pt_skel *(*open_alt)(void);
 	/* Before load, after pt_select_attach(): rodata (start with
 	 * PT_SKEL_SET_FILTERS), map sizes, programs to leave out. */
 	void (*configure)(struct pt_skel *s, const struct pt_filter *flt,

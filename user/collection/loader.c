@@ -251,10 +251,9 @@ void pt_skel_destroy(struct pt_skel *s)
 }
 
 static int skel_try(struct pt_family *f, const struct pt_skel_ops *ops,
-		    const struct pt_filter *flt, enum pt_attach mode,
-		    struct pt_skel **out)
+		    struct pt_skel *s, const struct pt_filter *flt,
+		    enum pt_attach mode, struct pt_skel **out)
 {
-	struct pt_skel *s = ops->open();
 	struct bpf_map *inflight;
 	int err;
 
@@ -303,6 +302,26 @@ fail:
 	return err;
 }
 
+/* The family's object in this mode; where it fails to load, its second
+ * build if it has one (ops->open_alt). */
+static int skel_try_mode(struct pt_family *f, const struct pt_skel_ops *ops,
+			 const struct pt_filter *flt, enum pt_attach mode,
+			 struct pt_skel **out)
+{
+	char first[sizeof(f->error)];
+	struct pt_skel *alt;
+	int err = skel_try(f, ops, ops->open(), flt, mode, out);
+
+	if (err && ops->open_alt && (alt = ops->open_alt()) != NULL) {
+		pt_strlcpy(first, f->error, sizeof(first));
+		err = skel_try(f, ops, alt, flt, mode, out);
+		if (!err)	/* it works, at a cost: said */
+			pt_warn("probe family %s: %s; its second build loaded (docs/design.md)",
+				pt_family_name(f->id), first);
+	}
+	return err;
+}
+
 /*
  * PERFTOP_ATTACH=raw_tp makes every family take its raw_tp programs even
  * where tp_btf works (CI runs the e2e suite once that way: the path of
@@ -334,12 +353,12 @@ int pt_skel_start(struct pt_family *f, const struct pt_skel_ops *ops,
 		snprintf(f->error, sizeof(f->error),
 			 "PERFTOP_ATTACH=raw_tp: tp_btf not tried");
 	else if (!*tp)
-		err = skel_try(f, ops, flt, PT_ATTACH_TP_BTF, out);
+		err = skel_try_mode(f, ops, flt, PT_ATTACH_TP_BTF, out);
 	else
 		snprintf(f->error, sizeof(f->error),
 			 "kernel BTF has no type for tracepoint %s", *tp);
 	if (err && forced != PT_ATTACH_TP_BTF)
-		err = skel_try(f, ops, flt, PT_ATTACH_RAW_TP, out);
+		err = skel_try_mode(f, ops, flt, PT_ATTACH_RAW_TP, out);
 	if (!err)
 		f->error[0] = '\0';
 	return err;

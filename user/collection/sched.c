@@ -179,15 +179,32 @@ _Static_assert(sizeof(struct sched) == sizeof(struct sched_helper) &&
 	       sizeof(*((struct sched_helper *)0)->bss),
 	       "sched and sched_helper skeletons differ");
 
-static struct pt_skel *sched_open(void)
+/* The object with bpf_rdonly_cast() where the kernel has the kfunc. */
+static bool sched_cast(void)
 {
+	static int cast = -1;	/* asked once: the test setting warns */
 	uint64_t helper = 0;
 
-	/* tests: PERFTOP_TEST_SCHED_HELPER=1 takes the pre-6.2 object here */
-	pt_test_env("PERFTOP_TEST_SCHED_HELPER", 1, 1, &helper);
-	if (helper || !pt_btf_has_func("bpf_rdonly_cast"))
+	if (cast < 0) {
+		/* tests: PERFTOP_TEST_SCHED_HELPER=1 takes the other object */
+		pt_test_env("PERFTOP_TEST_SCHED_HELPER", 1, 1, &helper);
+		cast = !helper && pt_btf_has_func("bpf_rdonly_cast");
+	}
+	return cast;
+}
+
+static struct pt_skel *sched_open(void)
+{
+	if (!sched_cast())
 		return (struct pt_skel *)sched_helper__open();
 	return (struct pt_skel *)sched__open();
+}
+
+/* Where the cast object fails to load (a verifier that refuses it on a
+ * kernel none of the tests ran), the other one: slower, not blind. */
+static struct pt_skel *sched_open_alt(void)
+{
+	return sched_cast() ? (struct pt_skel *)sched_helper__open() : NULL;
 }
 
 /* Load a begin/end pair only under tp_btf and where the kernel has both. */
@@ -238,6 +255,7 @@ static const char *const sched_tracepoints[] = { "sched_switch", "sched_waking",
 static const struct pt_skel_ops sched_ops = {
 	.tracepoints = sched_tracepoints,
 	.open = sched_open,
+	.open_alt = sched_open_alt,
 	.configure = sched_configure,
 	.tgid_filter = sched_tgid_filter,
 };
