@@ -179,18 +179,27 @@ _Static_assert(sizeof(struct sched) == sizeof(struct sched_helper) &&
 	       sizeof(*((struct sched_helper *)0)->bss),
 	       "sched and sched_helper skeletons differ");
 
+/*
+ * Tests: PERFTOP_TEST_SCHED_HELPER=1 takes the object without
+ * bpf_rdonly_cast() where the kernel has it; =2 makes the one with it
+ * fail to load (sched_configure()), so the fallback takes the other.
+ */
+static uint64_t sched_test_helper(void)
+{
+	static int asked;	/* once: the test setting warns */
+	static uint64_t v;
+
+	if (!asked) {
+		asked = 1;
+		pt_test_env("PERFTOP_TEST_SCHED_HELPER", 1, 2, &v);
+	}
+	return v;
+}
+
 /* The object with bpf_rdonly_cast() where the kernel has the kfunc. */
 static bool sched_cast(void)
 {
-	static int cast = -1;	/* asked once: the test setting warns */
-	uint64_t helper = 0;
-
-	if (cast < 0) {
-		/* tests: PERFTOP_TEST_SCHED_HELPER=1 takes the other object */
-		pt_test_env("PERFTOP_TEST_SCHED_HELPER", 1, 1, &helper);
-		cast = !helper && pt_btf_has_func("bpf_rdonly_cast");
-	}
-	return cast;
+	return sched_test_helper() != 1 && pt_btf_has_func("bpf_rdonly_cast");
 }
 
 static struct pt_skel *sched_open(void)
@@ -224,6 +233,9 @@ static void sched_configure(struct pt_skel *s, const struct pt_filter *flt,
 	struct sched *skel = (struct sched *)s;
 	PT_SKEL_SET_FILTERS(skel, flt);
 	bpf_map__set_max_entries(skel->maps.sched_cpus, flt->nr_cpus);
+	/* test: the object with the cast fails to load (no CPU slots) */
+	if (sched_test_helper() == 2 && !strcmp(bpf_object__name(s->obj), "sched"))
+		bpf_map__set_max_entries(skel->maps.sched_cpus, 0);
 	/* kernel lock waits: optional (5.19+, CONFIG_LOCKDEP not needed) */
 	optional_pair(skel->progs.tpbtf_lock_begin, skel->progs.tpbtf_lock_end,
 		      mode, "contention_begin", "contention_end");
