@@ -491,6 +491,22 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
  */
 __u64 regs_off = 0;
 
+/* Once: regs_off from the helper's answer less the stack's base (0 when
+ * either read fails).  Out of line: inlined, its calls' register spills
+ * cost every switch ~5 ns. */
+static __noinline __u64 learn_regs_off(struct task_struct *t)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	__u64 addr, stack;
+
+	if (!regs || bpf_probe_read_kernel(&addr, sizeof(addr), &regs) ||
+	    bpf_core_read(&stack, sizeof(stack), &t->stack) || !stack ||
+	    addr <= stack)
+		return 0;
+	regs_off = addr - stack;
+	return addr - stack;
+}
+
 /*
  * The user registers of thread t (BTF pointer; always the current
  * thread), NULL for a kernel thread: at the top of its kernel stack, with
@@ -510,22 +526,6 @@ __u64 regs_off = 0;
  * kernel (a number, since 6.17 a read-only pointer), and a helper's
  * pointer takes no arithmetic.
  */
-/* Once: regs_off from the helper's answer less the stack's base (0 when
- * either read fails).  Out of line: inlined, its calls' register spills
- * cost every switch ~5 ns. */
-static __noinline __u64 learn_regs_off(struct task_struct *t)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
-	__u64 addr, stack;
-
-	if (!regs || bpf_probe_read_kernel(&addr, sizeof(addr), &regs) ||
-	    bpf_core_read(&stack, sizeof(stack), &t->stack) || !stack ||
-	    addr <= stack)
-		return 0;
-	regs_off = addr - stack;
-	return addr - stack;
-}
-
 static __always_inline struct pt_regs *task_regs(struct task_struct *t,
 						 bool cast)
 {
