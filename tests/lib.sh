@@ -125,6 +125,14 @@ table inet pt_test {
 NFT
 }
 
+# kernel_has_func NAME: does the running kernel's BTF have function (or
+# kfunc) NAME?  (grep reads the whole dump: with -q the dump's SIGPIPE
+# would fail the pipeline under pipefail)
+kernel_has_func() {
+	bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
+		grep "FUNC '$1'" >/dev/null
+}
+
 # netns_net_stat NS FILE SECTION FIELD...: the named counters of one
 # section ("Tcp", "TcpExt") of /proc/net/snmp or /proc/net/netstat as
 # network namespace NS counts them, on one line, in the order asked.

@@ -17,13 +17,11 @@ need_root
 need_cmd python3 bpftool
 
 cast=0
-# (grep reads it all: with -q the dump's SIGPIPE fails the pipeline)
-bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
-	grep "FUNC 'bpf_rdonly_cast'" >/dev/null && cast=1
+kernel_has_func bpf_rdonly_cast && cast=1
 
 PERFTOP_TEST_SCHED_HELPER=2 python3 - "$PERFTOP" "$TMP" "$cast" <<'PY'
 import json, os, subprocess, sys, time
-from perftop_test import make_waiter, snapshots
+from perftop_test import make_waiter, perftop_maps, snapshots
 perftop, tmp, cast = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 trace, err = f"{tmp}/trace.json", f"{tmp}/err"
 
@@ -31,9 +29,7 @@ wait_for = make_waiter(trace)
 proc = subprocess.Popen([perftop, "record", "--probes", "sched", "-i", "0.5",
                          "-o", trace], stderr=open(err, "w"))
 wait_for('"type":"header"', proc)
-maps = [m.get("name") for m in json.loads(subprocess.run(
-    ["bpftool", "-j", "map", "show"], check=True, capture_output=True,
-    text=True).stdout)]
+maps = perftop_maps(proc.pid)
 def vol(pid):
     for l in open(f"/proc/{pid}/status"):
         if l.startswith("voluntary_ctxt_switches"):

@@ -60,7 +60,7 @@ gcc -O2 -Wall -pthread -o "$TMP/convoy" "$src" || fail "cannot build $src"
 measure() {
 python3 - "$PERFTOP" "$TMP" "$1" <<'PY'
 import json, subprocess, sys, time
-from perftop_test import end_line, make_waiter, snapshots, under_tcg
+from perftop_test import end_line, make_waiter, perftop_maps, snapshots, under_tcg
 perftop, tmp, bss = sys.argv[1], sys.argv[2], sys.argv[3]
 trace = f"{tmp}/trace.json"
 
@@ -68,9 +68,7 @@ wait_for = make_waiter(trace)
 proc = subprocess.Popen([perftop, "record", "--probes", "sched", "-i", "0.5",
                          "-o", trace])
 wait_for('"type":"header"', proc)
-maps = [m.get("name") for m in json.loads(subprocess.run(
-    ["bpftool", "-j", "map", "show"], check=True, capture_output=True,
-    text=True).stdout)]
+maps = perftop_maps(proc.pid)
 if bss not in maps:
     proc.kill()
     sys.exit(f"FAIL: the scheduler object with map {bss} is not loaded "
@@ -156,9 +154,7 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 }
-# (grep reads it all: with -q the dump's SIGPIPE fails the pipeline)
-if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
-	grep "FUNC 'bpf_rdonly_cast'" >/dev/null; then
+if kernel_has_func bpf_rdonly_cast; then
 	measure sched.bss
 	echo "again with the object for kernels without bpf_rdonly_cast (sched_helper):"
 	rm -f "$TMP/trace.json"
